@@ -1,0 +1,110 @@
+#include "core/timer_wheel.hpp"
+
+namespace herald::core {
+
+TimedEntry::~TimedEntry() {
+  if (wheel_) wheel_->cancel(*this);
+}
+
+TimerWheel::TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis tick, std::size_t slots)
+    : loop_(loop), clock_(clock), tick_(tick), origin_(clock.steady_now()), slots_(slots, nullptr) {
+  if (loop_) timer_ = std::make_unique<boost::asio::steady_timer>(*loop_);
+}
+
+TimerWheel::~TimerWheel() {
+  for (auto* head : slots_) {
+    for (auto* e = head; e;) {
+      auto* next = e->next_;
+      e->wheel_ = nullptr;
+      e->prev_ = e->next_ = nullptr;
+      e = next;
+    }
+  }
+}
+
+uint64_t TimerWheel::tick_of(SteadyTime t) const {
+  if (t <= origin_) return 0;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(t - origin_);
+  const auto tick = std::chrono::duration_cast<std::chrono::nanoseconds>(tick_);
+  return static_cast<uint64_t>((elapsed.count() + tick.count() - 1) / tick.count());
+}
+
+void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
+  if (entry.wheel_) unlink(entry);
+  if (count_ == 0) {
+    // Idle wheel: catch up without walking the ticks nobody waited for.
+    const auto now = clock_.steady_now();
+    current_tick_ = std::max(current_tick_, now <= origin_ ? 0 : static_cast<uint64_t>((now - origin_) / tick_));
+  }
+  entry.due_tick_ = std::max(tick_of(deadline), current_tick_ + 1);
+  link(entry);
+  arm();
+}
+
+void TimerWheel::cancel(TimedEntry& entry) {
+  if (entry.wheel_ == this) unlink(entry);
+}
+
+void TimerWheel::link(TimedEntry& entry) {
+  auto& head = slots_[entry.due_tick_ % slots_.size()];
+  entry.prev_ = nullptr;
+  entry.next_ = head;
+  if (head) head->prev_ = &entry;
+  head = &entry;
+  entry.wheel_ = this;
+  ++count_;
+}
+
+void TimerWheel::unlink(TimedEntry& entry) {
+  auto& head = slots_[entry.due_tick_ % slots_.size()];
+  if (entry.prev_)
+    entry.prev_->next_ = entry.next_;
+  else
+    head = entry.next_;
+  if (entry.next_) entry.next_->prev_ = entry.prev_;
+  entry.prev_ = entry.next_ = nullptr;
+  entry.wheel_ = nullptr;
+  --count_;
+}
+
+void TimerWheel::advance_to(SteadyTime now) {
+  // Entries fire once their whole tick has passed: floor here, ceil in tick_of.
+  const uint64_t target = now <= origin_ ? 0 : static_cast<uint64_t>((now - origin_) / tick_);
+  while (current_tick_ < target && count_ > 0) {
+    ++current_tick_;
+    auto& head = slots_[current_tick_ % slots_.size()];
+    // Collect due entries first: callbacks may schedule into this very slot. Callbacks
+    // never destroy other entries synchronously (sessions are reaped later).
+    TimedEntry* due = nullptr;
+    for (auto* e = head; e;) {
+      auto* next = e->next_;
+      if (e->due_tick_ <= current_tick_) {
+        unlink(*e);
+        e->next_ = due;
+        due = e;
+      }
+      e = next;
+    }
+    while (due) {
+      auto* e = due;
+      due = e->next_;
+      e->next_ = nullptr;
+      e->on_timer();
+    }
+  }
+  if (count_ == 0) current_tick_ = std::max(current_tick_, target);
+}
+
+void TimerWheel::arm() {
+  if (!timer_ || armed_ || count_ == 0) return;
+  armed_ = true;
+  timer_->expires_after(tick_);
+  timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return; // cancelled: the wheel may be gone
+    armed_ = false;
+    advance_to(clock_.steady_now());
+    arm();
+  });
+}
+
+} // namespace herald::core
