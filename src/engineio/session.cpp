@@ -1,0 +1,290 @@
+#include "engineio/session.hpp"
+
+#include "engineio/server.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+namespace herald::engineio {
+namespace {
+
+transport::HttpResponse text_response(std::string body) {
+  return transport::HttpResponse::text(200, std::move(body));
+}
+
+const SharedOutFrame& noop_frame() {
+  static const SharedOutFrame f = make_text_frame(PacketType::noop);
+  return f;
+}
+const SharedOutFrame& ping_frame() {
+  static const SharedOutFrame f = make_text_frame(PacketType::ping);
+  return f;
+}
+const SharedOutFrame& close_frame() {
+  static const SharedOutFrame f = make_text_frame(PacketType::close);
+  return f;
+}
+
+transport::SharedFrame wire_of(const SharedOutFrame& f) {
+  // Aliasing: the WebSocket queue shares ownership of the OutFrame and sees its bytes.
+  return transport::SharedFrame(f, &f->wire);
+}
+
+} // namespace
+
+Session::Session(Server& server, std::string id, std::size_t loop_index)
+    : server_(server), id_(std::move(id)), loop_index_(loop_index) {}
+
+Session::~Session() {
+  if (ws_) {
+    ws_->set_handler(nullptr);
+    ws_->close();
+  }
+}
+
+std::string Session::handshake_payload(bool websocket) const {
+  const auto& o = server_.options();
+  boost::json::object h;
+  h["sid"] = id_;
+  boost::json::array upgrades;
+  if (!websocket && o.allow_upgrades) upgrades.emplace_back("websocket");
+  h["upgrades"] = std::move(upgrades);
+  h["pingInterval"] = o.ping_interval.count();
+  h["pingTimeout"] = o.ping_timeout.count();
+  h["maxPayload"] = o.max_payload;
+  return boost::json::serialize(h);
+}
+
+void Session::open_polling(transport::Responder responder) {
+  transport_ = Transport::polling;
+  schedule_ping();
+  // The handshake is the first packet of the first poll: answer this request with it.
+  std::string body;
+  append_to_payload(body, *make_text_frame(PacketType::open, handshake_payload(false)));
+  responder.send(text_response(std::move(body)));
+}
+
+void Session::open_websocket(transport::PendingUpgrade upgrade) {
+  transport_ = Transport::websocket;
+  auto& loop = server_.loops().loop(loop_index_);
+  ws_ = upgrade.accept(loop, this);
+  if (!ws_) return end("transport error", true);
+  ws_->send(wire_of(make_text_frame(PacketType::open, handshake_payload(true))));
+  schedule_ping();
+}
+
+void Session::schedule_ping() {
+  awaiting_pong_ = false;
+  deadline_ = server_.options().clock->steady_now() + server_.options().ping_interval;
+  server_.wheel(loop_index_).schedule(*this, deadline_);
+}
+
+bool Session::heartbeat_expired() const {
+  return awaiting_pong_ && server_.options().clock->steady_now() >= deadline_;
+}
+
+void Session::on_timer() {
+  if (state_ == State::draining) return end("transport close", false);
+  if (state_ != State::open) return;
+  if (awaiting_pong_) return end("ping timeout", false);
+  send(ping_frame());
+  awaiting_pong_ = true;
+  // Measured from when the ping was due, not from when the wheel got to it.
+  deadline_ += server_.options().ping_timeout;
+  server_.wheel(loop_index_).schedule(*this, deadline_);
+}
+
+void Session::send(SharedOutFrame frame) {
+  if (state_ != State::open) return;
+  if (transport_ == Transport::websocket) {
+    if (ws_) ws_->send(wire_of(frame));
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  if (poll_) flush_poll();
+}
+
+void Session::flush_poll() {
+  if (!poll_ || queue_.empty()) return;
+  std::string body;
+  for (const auto& f : queue_) append_to_payload(body, *f);
+  queue_.clear();
+  queue_.shrink_to_fit();
+  auto responder = std::move(*poll_);
+  poll_.reset();
+  transport::HttpResponse res = text_response(std::move(body));
+  responder.send(std::move(res));
+}
+
+void Session::on_poll(transport::Responder responder) {
+  if (state_ == State::draining) {
+    poll_.emplace(std::move(responder));
+    flush_poll();
+    return end("transport close", false);
+  }
+  if (transport_ != Transport::polling || state_ != State::open) {
+    return responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+  }
+  if (poll_) {
+    // Two concurrent polls: the protocol says close. The first one learns it.
+    responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    queue_.push_back(close_frame());
+    flush_poll();
+    return end("transport error", false);
+  }
+  if (upgrading_) {
+    // The client is switching to WebSocket: end this poll at once.
+    return responder.send(text_response("6"));
+  }
+  poll_.emplace(std::move(responder));
+  poll_->on_abort([loop = loop_index_, sid = id_, &server = server_] {
+    // The connection's loop calls this; the session may be gone by the time we look.
+    server.loops().post(loop, [&server, sid] {
+      if (auto* s = server.find_local(sid); s && s->poll_) {
+        s->poll_.reset();
+        s->end("transport close", true);
+      }
+    });
+  });
+  flush_poll();
+}
+
+void Session::on_post(std::string_view body, transport::Responder responder) {
+  if (transport_ != Transport::polling || state_ != State::open) {
+    return responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+  }
+  auto packets = decode_payload(body);
+  if (!packets) {
+    responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    return end("parse error", false);
+  }
+  // Answer first: packet handlers may close the session.
+  responder.send(text_response("ok"));
+  for (auto& p : *packets) {
+    if (state_ != State::open) break;
+    on_packet(std::move(p), false);
+  }
+}
+
+void Session::on_upgrade(transport::PendingUpgrade upgrade) {
+  if (state_ != State::open || transport_ != Transport::polling || upgrading_ || ws_ ||
+      !server_.options().allow_upgrades) {
+    return upgrade.reject(400, R"({"code":3,"message":"Bad request"})");
+  }
+  ws_ = upgrade.accept(server_.loops().loop(loop_index_), this);
+  if (ws_) upgrading_ = true;
+}
+
+void Session::on_ws_message(bool binary, std::string_view payload) {
+  if (state_ != State::open) return;
+  if (binary) {
+    if (transport_ != Transport::websocket) return; // only after the upgrade completes
+    Packet p{PacketType::message, true, std::string(payload)};
+    return on_packet(std::move(p), true);
+  }
+  auto p = decode_packet(payload, false);
+  if (!p) return end("parse error", false);
+  on_packet(std::move(*p), true);
+}
+
+void Session::on_ws_closed() {
+  ws_.reset();
+  if (state_ != State::open) return;
+  if (upgrading_ && transport_ == Transport::polling) {
+    upgrading_ = false; // the probe failed: carry on polling
+    return;
+  }
+  end("transport close", true);
+}
+
+void Session::on_packet(Packet&& p, bool from_websocket) {
+  const bool probing = from_websocket && transport_ == Transport::polling;
+  switch (p.type) {
+  case PacketType::ping:
+    if (probing && p.data == "probe") {
+      ws_->send(wire_of(make_text_frame(PacketType::pong, "probe")));
+      // Release a poll that is waiting, so the client can finish the upgrade.
+      if (poll_) {
+        auto r = std::move(*poll_);
+        poll_.reset();
+        r.send(text_response("6"));
+      }
+      return;
+    }
+    if (probing) return end("parse error", false);
+    return send(make_text_frame(PacketType::pong, p.data));
+  case PacketType::pong:
+    if (probing) return;
+    if (awaiting_pong_) schedule_ping();
+    return;
+  case PacketType::upgrade:
+    if (!probing || !upgrading_) return end("parse error", false);
+    transport_ = Transport::websocket;
+    upgrading_ = false;
+    if (poll_) {
+      auto r = std::move(*poll_);
+      poll_.reset();
+      r.send(text_response("6"));
+    }
+    for (auto& f : queue_) ws_->send(wire_of(f));
+    queue_.clear();
+    queue_.shrink_to_fit();
+    return;
+  case PacketType::message:
+    if (probing) return; // nothing but the probe travels on a WebSocket mid-upgrade
+    if (handler_) handler_->on_message(p.binary, p.data);
+    return;
+  case PacketType::close:
+    return end("transport close", true);
+  case PacketType::noop:
+    return;
+  case PacketType::open:
+    return end("parse error", false);
+  }
+}
+
+void Session::close(std::string_view reason) {
+  if (state_ != State::open) return;
+  if (transport_ == Transport::polling && !poll_) {
+    // The client learns of the close from its next poll: keep the queue until then,
+    // but not for longer than a heartbeat would wait.
+    queue_.push_back(close_frame());
+    state_ = State::draining;
+    deadline_ = server_.options().clock->steady_now() + server_.options().ping_timeout;
+    server_.wheel(loop_index_).schedule(*this, deadline_);
+    if (ws_) {
+      ws_->set_handler(nullptr);
+      ws_->close();
+      ws_.reset();
+    }
+    // The handler stays alive until the session is reaped: it may be on the stack.
+    if (handler_) handler_->on_close(reason);
+    return;
+  }
+  if (transport_ == Transport::polling) queue_.push_back(close_frame());
+  end(reason, false);
+}
+
+void Session::end(std::string_view reason, bool client_initiated) {
+  if (state_ == State::closed) return;
+  const bool was_open = state_ == State::open;
+  state_ = State::closed;
+  server_.wheel(loop_index_).cancel(*this);
+  if (poll_) {
+    if (client_initiated || queue_.empty()) queue_.push_back(noop_frame());
+    flush_poll();
+  }
+  queue_.clear();
+  if (ws_) {
+    ws_->set_handler(nullptr);
+    ws_->close();
+    ws_.reset();
+  }
+  spdlog::debug("engine.io session {} closed: {}", id_, reason);
+  // The handler stays alive until the session is reaped: it may be on the stack.
+  if (was_open && handler_) handler_->on_close(reason);
+  server_.reap(*this);
+}
+
+} // namespace herald::engineio

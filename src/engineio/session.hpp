@@ -1,0 +1,86 @@
+#pragma once
+// One Engine.IO session: its transport (long-polling, WebSocket, or polling on its way to
+// WebSocket), its outbound queue while polling, and its heartbeat. Lives on one loop for
+// life and is owned by that loop's registry in the Server; everything here runs there.
+
+#include "core/timer_wheel.hpp"
+#include "engineio/packet.hpp"
+#include "transport/http_server.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herald::engineio {
+
+class Server;
+
+// The layer above (Socket.IO) implements this, one instance per session.
+class SessionHandler {
+public:
+  virtual ~SessionHandler() = default;
+  // A message packet from the client. `data` is valid only during the call.
+  virtual void on_message(bool binary, std::string_view data) = 0;
+  // The session ended; called once. No send after this has any effect.
+  virtual void on_close(std::string_view reason) = 0;
+};
+
+class Session final : public core::TimedEntry, private transport::WebSocketHandler {
+public:
+  Session(Server& server, std::string id, std::size_t loop_index);
+  ~Session() override;
+
+  const std::string& id() const { return id_; }
+  std::size_t loop_index() const { return loop_index_; }
+  bool is_open() const { return state_ == State::open; }
+  bool is_websocket() const { return transport_ == Transport::websocket; }
+
+  void set_handler(std::unique_ptr<SessionHandler> handler) { handler_ = std::move(handler); }
+  SessionHandler* handler() const { return handler_.get(); }
+
+  // Queues one packet; with WebSocket it leaves at the end of this loop iteration.
+  void send(SharedOutFrame frame);
+  void send_message(std::string_view text) { send(make_text_frame(PacketType::message, text)); }
+  void send_binary(std::string_view bytes) { send(make_binary_frame(bytes)); }
+  // Ends the session from the server side; queued packets are still delivered.
+  void close(std::string_view reason);
+
+  // Entry points used by the Server, on this session's loop.
+  void open_polling(transport::Responder responder);
+  void open_websocket(transport::PendingUpgrade upgrade);
+  void on_poll(transport::Responder responder);
+  void on_post(std::string_view body, transport::Responder responder);
+  void on_upgrade(transport::PendingUpgrade upgrade);
+  // True when a heartbeat deadline passed but the wheel has not fired yet.
+  bool heartbeat_expired() const;
+
+private:
+  enum class State : uint8_t { open, draining, closed };
+  enum class Transport : uint8_t { polling, websocket };
+
+  std::string handshake_payload(bool websocket) const;
+  void on_packet(Packet&& packet, bool from_websocket);
+  void on_ws_message(bool binary, std::string_view payload) override;
+  void on_ws_closed() override;
+  void on_timer() override;
+  void flush_poll();
+  void end(std::string_view reason, bool client_initiated);
+  void schedule_ping();
+
+  Server& server_;
+  std::string id_;
+  std::size_t loop_index_;
+  std::unique_ptr<SessionHandler> handler_;
+  std::shared_ptr<transport::WebSocket> ws_;
+  std::optional<transport::Responder> poll_;
+  std::vector<SharedOutFrame> queue_; // while polling
+  core::SteadyTime deadline_{};       // next ping, or the pong deadline
+  State state_ = State::open;
+  Transport transport_ = Transport::polling;
+  bool upgrading_ = false;
+  bool awaiting_pong_ = false;
+};
+
+} // namespace herald::engineio

@@ -1,0 +1,135 @@
+#include "socketio/client.hpp"
+
+#include "core/ids.hpp"
+#include "socketio/namespace.hpp"
+#include "socketio/server.hpp"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+namespace herald::socketio {
+
+Client::Client(Server& server, engineio::Session& session, Handshake handshake)
+    : server_(server), session_(session), handshake_(std::move(handshake)) {
+  const auto& clock = *server_.options().engine.clock;
+  server_.engine().wheel(session_.loop_index()).schedule(*this, clock.steady_now() + server_.options().connect_timeout);
+}
+
+Client::~Client() = default;
+
+void Client::send(const Packet& packet) {
+  if (closed_) return;
+  session_.send_message(encode(packet));
+  for (const auto& b : packet.buffers) session_.send_binary(b);
+}
+
+Socket* Client::find(std::string_view nsp) const {
+  for (const auto& s : sockets_)
+    if (s->nsp().name() == nsp) return s.get();
+  return nullptr;
+}
+
+void Client::on_message(bool binary, std::string_view data) {
+  if (closed_) return;
+  if (binary) {
+    if (!partial_) return close(); // an attachment nobody announced
+    partial_->buffers.emplace_back(data);
+    if (partial_->buffers.size() == partial_->attachments) {
+      auto p = std::move(*partial_);
+      partial_.reset();
+      dispatch(std::move(p));
+    }
+    return;
+  }
+  if (partial_) return close(); // text while attachments were due
+  auto packet = decode(data, server_.options().max_attachments);
+  if (!packet) {
+    spdlog::debug("socket.io: closing {} after a malformed packet", session_.id());
+    return close();
+  }
+  if (packet->attachments > 0) {
+    partial_ = std::move(*packet);
+    return;
+  }
+  dispatch(std::move(*packet));
+}
+
+void Client::dispatch(Packet&& packet) {
+  switch (packet.type) {
+  case PacketType::connect:
+    return connect(std::move(packet));
+  case PacketType::disconnect:
+    if (auto* s = find(packet.nsp)) detach(*s, "client namespace disconnect");
+    return;
+  case PacketType::event:
+  case PacketType::binary_event:
+    if (auto* s = find(packet.nsp)) s->on_event(std::move(packet));
+    return;
+  case PacketType::ack:
+  case PacketType::binary_ack:
+    if (auto* s = find(packet.nsp)) s->on_ack(std::move(packet));
+    return;
+  case PacketType::connect_error:
+    return close();
+  }
+}
+
+void Client::connect(Packet&& packet) {
+  auto* nsp = server_.find(packet.nsp);
+  Packet answer;
+  answer.nsp = packet.nsp;
+  if (!nsp) {
+    answer.type = PacketType::connect_error;
+    answer.data = boost::json::object{{"message", "Invalid namespace"}};
+    return send(answer);
+  }
+  if (find(packet.nsp)) return; // already connected: nothing to do
+  Handshake hs = handshake_;
+  hs.auth = packet.data.is_object() ? std::move(packet.data) : boost::json::object{};
+  auto socket = std::make_shared<Socket>(*this, *nsp, core::random_token(15), std::move(hs));
+  if (auto err = nsp->run_middleware(*socket)) {
+    answer.type = PacketType::connect_error;
+    boost::json::object body{{"message", err->message}};
+    if (!err->data.is_null()) body["data"] = std::move(err->data);
+    answer.data = std::move(body);
+    return send(answer);
+  }
+  if (closed_) return; // a middleware ended the connection
+  sockets_.push_back(socket);
+  nsp->add(*socket);
+  socket->mark_connected();
+  server_.engine().wheel(session_.loop_index()).cancel(*this);
+  answer.type = PacketType::connect;
+  answer.data = boost::json::object{{"sid", socket->id()}};
+  send(answer);
+  nsp->notify_connection(*socket);
+}
+
+void Client::detach(Socket& socket, std::string_view reason) {
+  auto it = std::find_if(sockets_.begin(), sockets_.end(), [&](const auto& s) { return s.get() == &socket; });
+  if (it == sockets_.end()) return;
+  auto keep = *it; // alive until its handlers are done
+  sockets_.erase(it);
+  keep->on_disconnected(reason);
+}
+
+void Client::close() {
+  if (closed_) return;
+  session_.close("forced close"); // calls on_close below
+}
+
+void Client::on_close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  server_.engine().wheel(session_.loop_index()).cancel(*this);
+  partial_.reset();
+  auto sockets = std::move(sockets_);
+  sockets_.clear();
+  for (auto& s : sockets) s->on_disconnected(reason);
+}
+
+void Client::on_timer() {
+  if (sockets_.empty()) close(); // joined no namespace in time
+}
+
+} // namespace herald::socketio

@@ -1,0 +1,48 @@
+#pragma once
+// The Socket.IO side of one Engine.IO session: decodes packets (reassembling binary
+// attachments), multiplexes namespaces, and closes a connection that never joins one.
+
+#include "core/timer_wheel.hpp"
+#include "engineio/session.hpp"
+#include "socketio/packet.hpp"
+#include "socketio/socket.hpp"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace herald::socketio {
+
+class Server;
+
+class Client final : public engineio::SessionHandler, private core::TimedEntry {
+public:
+  Client(Server& server, engineio::Session& session, Handshake handshake);
+  ~Client() override;
+
+  engineio::Session& session() const { return session_; }
+  Server& server() const { return server_; }
+  // Encodes and sends one packet with its attachments.
+  void send(const Packet& packet);
+  // Removes a socket that left its namespace (already told the client, if it must be).
+  void detach(Socket& socket, std::string_view reason);
+  // Ends the whole connection.
+  void close();
+
+private:
+  void on_message(bool binary, std::string_view data) override;
+  void on_close(std::string_view reason) override;
+  void on_timer() override;
+  void dispatch(Packet&& packet);
+  void connect(Packet&& packet);
+  Socket* find(std::string_view nsp) const;
+
+  Server& server_;
+  engineio::Session& session_;
+  Handshake handshake_;
+  std::vector<std::shared_ptr<Socket>> sockets_;
+  std::optional<Packet> partial_; // a binary packet waiting for its attachments
+  bool closed_ = false;
+};
+
+} // namespace herald::socketio

@@ -1,0 +1,143 @@
+#include "socketio/namespace.hpp"
+
+#include "core/loop_group.hpp"
+#include "socketio/client.hpp"
+#include "socketio/server.hpp"
+
+#include <memory>
+
+namespace herald::socketio {
+
+EncodedPacket encode_for_wire(const Packet& packet) {
+  EncodedPacket frames;
+  frames.reserve(1 + packet.buffers.size());
+  frames.push_back(engineio::make_text_frame(engineio::PacketType::message, encode(packet)));
+  for (const auto& b : packet.buffers) frames.push_back(engineio::make_binary_frame(b));
+  return frames;
+}
+
+void BroadcastOperator::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {
+  Packet p;
+  p.type = PacketType::event;
+  p.nsp = nsp_.name();
+  args.emplace(args.begin(), boost::json::string(event));
+  p.data = std::move(args);
+  p.buffers = std::move(attachments);
+  nsp_.broadcast(p, options_);
+}
+
+Namespace::Namespace(Server& server, std::string name, std::size_t loop_count)
+    : server_(server), name_(std::move(name)), loops_(loop_count) {}
+
+Namespace& Namespace::use(Middleware middleware) {
+  middleware_.push_back(std::move(middleware));
+  return *this;
+}
+Namespace& Namespace::on_connection(ConnectionHandler handler) {
+  on_connection_ = std::move(handler);
+  return *this;
+}
+Namespace& Namespace::on_disconnect(DisconnectHandler handler) {
+  on_disconnect_ = std::move(handler);
+  return *this;
+}
+Namespace& Namespace::on(std::string event, EventHandler handler) {
+  handlers_[std::move(event)] = std::move(handler);
+  return *this;
+}
+Namespace& Namespace::on_any(AnyEventHandler handler) {
+  on_any_ = std::move(handler);
+  return *this;
+}
+
+void Namespace::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {
+  BroadcastOperator(*this, {}).emit(event, std::move(args), std::move(attachments));
+}
+
+void Namespace::broadcast(const Packet& packet, const BroadcastOptions& options) {
+  auto frames = std::make_shared<const EncodedPacket>(encode_for_wire(packet));
+  auto opts = std::make_shared<const BroadcastOptions>(options);
+  auto& loops = server_.loops();
+  for (std::size_t i = 0; i < loops.size(); ++i)
+    loops.post(i, [this, i, frames, opts] { deliver_local(i, *frames, *opts); });
+}
+
+void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options) {
+  auto& state = loops_[loop];
+  auto excluded = [&](Socket* s) {
+    for (const auto& r : options.except)
+      if (s->in(r)) return true;
+    return false;
+  };
+  auto send = [&](Socket* s) {
+    auto& session = s->client().session();
+    for (const auto& f : frames) session.send(f);
+  };
+  if (options.rooms.empty()) {
+    for (auto* s : state.all)
+      if (!excluded(s)) send(s);
+    return;
+  }
+  if (options.rooms.size() == 1) {
+    auto it = state.rooms.find(options.rooms.front());
+    if (it == state.rooms.end()) return;
+    for (auto* s : it->second)
+      if (!excluded(s)) send(s);
+    return;
+  }
+  // Several rooms: a socket in two of them still gets the packet once.
+  std::unordered_set<Socket*> seen;
+  for (const auto& room : options.rooms) {
+    auto it = state.rooms.find(room);
+    if (it == state.rooms.end()) continue;
+    for (auto* s : it->second)
+      if (seen.insert(s).second && !excluded(s)) send(s);
+  }
+}
+
+Namespace::LoopState& Namespace::local() { return loops_[core::LoopGroup::current_index()]; }
+const Namespace::LoopState& Namespace::local() const { return loops_[core::LoopGroup::current_index()]; }
+
+std::size_t Namespace::local_size() const { return local().all.size(); }
+
+std::optional<ConnectError> Namespace::run_middleware(Socket& socket) const {
+  for (const auto& m : middleware_)
+    if (auto err = m(socket)) return err;
+  return std::nullopt;
+}
+
+void Namespace::add(Socket& socket) {
+  auto& state = local();
+  state.all.insert(&socket);
+  for (const auto& room : socket.rooms()) state.rooms[room].insert(&socket);
+}
+
+void Namespace::remove(Socket& socket) { local().all.erase(&socket); }
+
+void Namespace::join(Socket& socket, const std::string& room) { local().rooms[room].insert(&socket); }
+
+void Namespace::leave(Socket& socket, const std::string& room) {
+  auto& rooms = local().rooms;
+  auto it = rooms.find(room);
+  if (it == rooms.end()) return;
+  it->second.erase(&socket);
+  if (it->second.empty()) rooms.erase(it);
+}
+
+void Namespace::dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const {
+  if (auto it = handlers_.find(std::string(event)); it != handlers_.end()) {
+    it->second(socket, std::move(payload), std::move(ack));
+  } else if (on_any_) {
+    on_any_(socket, event, std::move(payload), std::move(ack));
+  }
+}
+
+void Namespace::notify_connection(Socket& socket) const {
+  if (on_connection_) on_connection_(socket);
+}
+
+void Namespace::notify_disconnect(Socket& socket, std::string_view reason) const {
+  if (on_disconnect_) on_disconnect_(socket, reason);
+}
+
+} // namespace herald::socketio

@@ -1,0 +1,114 @@
+#pragma once
+// A Socket.IO namespace: its middleware, its handlers, and its rooms. Handlers are set
+// before the server starts and are then read-only, so every loop reads them lock-free.
+// Room membership is per loop: a broadcast visits each loop's own index.
+
+#include "engineio/packet.hpp"
+#include "socketio/packet.hpp"
+#include "socketio/socket.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace herald::socketio {
+
+class Server;
+
+using EventHandler = std::function<void(Socket&, Payload&&, Ack)>;
+using AnyEventHandler = std::function<void(Socket&, std::string_view event, Payload&&, Ack)>;
+using ConnectionHandler = std::function<void(Socket&)>;
+using DisconnectHandler = std::function<void(Socket&, std::string_view reason)>;
+
+struct ConnectError {
+  std::string message;
+  boost::json::value data; // sent as CONNECT_ERROR's `data` unless null
+};
+// Runs before a socket is admitted; an error refuses it with CONNECT_ERROR.
+using Middleware = std::function<std::optional<ConnectError>(Socket&)>;
+
+struct BroadcastOptions {
+  std::vector<std::string> rooms;  // empty: every socket of the namespace
+  std::vector<std::string> except; // sockets in any of these rooms are skipped
+};
+
+// Encoded once, shared by every recipient: the text packet then its attachments.
+using EncodedPacket = std::vector<engineio::SharedOutFrame>;
+EncodedPacket encode_for_wire(const Packet& packet);
+
+class BroadcastOperator {
+public:
+  BroadcastOperator(Namespace& nsp, BroadcastOptions options) : nsp_(nsp), options_(std::move(options)) {}
+  BroadcastOperator& to(std::string room) {
+    options_.rooms.push_back(std::move(room));
+    return *this;
+  }
+  BroadcastOperator& except(std::string room) {
+    options_.except.push_back(std::move(room));
+    return *this;
+  }
+  // Thread-safe.
+  void emit(std::string_view event, boost::json::array args = {}, std::vector<std::string> attachments = {});
+
+private:
+  Namespace& nsp_;
+  BroadcastOptions options_;
+};
+
+class Namespace {
+public:
+  Namespace(Server& server, std::string name, std::size_t loop_count);
+
+  const std::string& name() const { return name_; }
+  Server& server() const { return server_; }
+
+  Namespace& use(Middleware middleware);
+  Namespace& on_connection(ConnectionHandler handler);
+  Namespace& on_disconnect(DisconnectHandler handler);
+  Namespace& on(std::string event, EventHandler handler);
+  // For events without a handler of their own.
+  Namespace& on_any(AnyEventHandler handler);
+
+  BroadcastOperator to(std::string room) { return BroadcastOperator(*this, {{std::move(room)}, {}}); }
+  BroadcastOperator except(std::string room) { return BroadcastOperator(*this, {{}, {std::move(room)}}); }
+  // To every socket of the namespace. Thread-safe.
+  void emit(std::string_view event, boost::json::array args = {}, std::vector<std::string> attachments = {});
+  // Sends `packet` to the sockets that `options` select, on every loop. Thread-safe.
+  void broadcast(const Packet& packet, const BroadcastOptions& options);
+  // The part of a broadcast that runs on one loop (also used by cluster adapters).
+  void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);
+  // Sockets connected on the calling loop.
+  std::size_t local_size() const;
+
+  // Internal, on the socket's loop.
+  std::optional<ConnectError> run_middleware(Socket& socket) const;
+  void add(Socket& socket);
+  void remove(Socket& socket);
+  void join(Socket& socket, const std::string& room);
+  void leave(Socket& socket, const std::string& room);
+  void dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const;
+  void notify_connection(Socket& socket) const;
+  void notify_disconnect(Socket& socket, std::string_view reason) const;
+
+private:
+  struct LoopState {
+    std::unordered_set<Socket*> all;
+    std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
+  };
+  LoopState& local();
+  const LoopState& local() const;
+
+  Server& server_;
+  std::string name_;
+  std::vector<Middleware> middleware_;
+  ConnectionHandler on_connection_;
+  DisconnectHandler on_disconnect_;
+  std::unordered_map<std::string, EventHandler> handlers_;
+  AnyEventHandler on_any_;
+  std::vector<LoopState> loops_;
+};
+
+} // namespace herald::socketio

@@ -1,0 +1,107 @@
+#pragma once
+// One client's connection to one namespace. Lives on its session's loop; every method
+// must be called there (handlers are). Other threads reach sockets through broadcasts.
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace herald::socketio {
+
+class Client;
+class Namespace;
+struct Packet;
+
+// Arguments of an event or an ack; binary attachments stand in `args` as placeholders.
+struct Payload {
+  boost::json::array args;
+  std::vector<std::string> attachments;
+};
+
+// What the client sent in its handshake, kept for middleware and handlers.
+struct Handshake {
+  boost::json::value auth;  // the CONNECT payload (an object, or null)
+  std::string query;        // the Engine.IO handshake query string
+  std::string authorization; // the Authorization header, if any
+  std::string remote_address;
+};
+
+class Socket;
+
+// The reply function of an event whose sender asked for an acknowledgement. Calling an
+// empty Ack, calling it twice, or after the socket left, does nothing.
+class Ack {
+public:
+  Ack() = default;
+  Ack(std::weak_ptr<Socket> socket, uint64_t id) : socket_(std::move(socket)), id_(id) {}
+  explicit operator bool() const { return !socket_.expired() && !used_; }
+  void operator()(Payload reply);
+  void operator()(boost::json::array args) { (*this)(Payload{std::move(args), {}}); }
+
+private:
+  std::weak_ptr<Socket> socket_;
+  uint64_t id_ = 0;
+  bool used_ = false;
+};
+
+class Socket : public std::enable_shared_from_this<Socket> {
+public:
+  Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake);
+  ~Socket();
+
+  const std::string& id() const { return id_; }
+  Namespace& nsp() const { return nsp_; }
+  const Handshake& handshake() const { return handshake_; }
+  Client& client() const { return client_; }
+  bool connected() const { return connected_; }
+
+  // Sends an event to this socket.
+  void emit(std::string_view event, boost::json::array args = {}, std::vector<std::string> attachments = {});
+  // Sends an event and waits `timeout` for the client's ack: `done` gets the reply, or
+  // nullopt when the time ran out or the socket left first.
+  void emit_with_ack(std::string_view event, boost::json::array args, std::chrono::milliseconds timeout,
+                     std::function<void(std::optional<Payload>)> done);
+
+  void join(std::string_view room);
+  void leave(std::string_view room);
+  bool in(std::string_view room) const;
+  const std::vector<std::string>& rooms() const { return rooms_; }
+
+  // Leaves the namespace (the client gets DISCONNECT); with `close_connection`, ends the
+  // whole connection and every namespace on it.
+  void disconnect(bool close_connection = false);
+
+  // Application state attached to the socket (the notification service keeps the user).
+  template <class T> T* data() const { return static_cast<T*>(data_.get()); }
+  void set_data(std::shared_ptr<void> data) { data_ = std::move(data); }
+
+  // Internal: used by Client and Namespace.
+  void send_packet(Packet& packet);
+  void on_event(Packet&& packet);
+  void on_ack(Packet&& packet);
+  void on_disconnected(std::string_view reason);
+  void mark_connected() { connected_ = true; }
+  void send_ack(uint64_t id, Payload reply);
+
+private:
+  struct PendingAck;
+  Client& client_;
+  Namespace& nsp_;
+  std::string id_;
+  Handshake handshake_;
+  std::vector<std::string> rooms_;
+  std::shared_ptr<void> data_;
+  std::unordered_map<uint64_t, std::unique_ptr<PendingAck>> acks_;
+  uint64_t next_ack_id_ = 0;
+  bool connected_ = false;
+};
+
+} // namespace herald::socketio
