@@ -1,0 +1,117 @@
+#include "store/codec.hpp"
+#include "store/connection.hpp"
+#include "store/queries.hpp"
+
+#include <algorithm>
+
+namespace herald::store::queries {
+
+using notify::DeliveryStatus;
+using notify::StoreErrc;
+using notify::StoreError;
+
+namespace {
+
+constexpr int kMaxRows = 10000;
+
+Result<std::vector<notify::InboxItem>> read_items(Connection& c, Statement& st, const char* what) {
+  std::vector<notify::InboxItem> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW)
+    out.push_back(read_item(st));
+  if (rc != SQLITE_DONE) return c.error(rc, what);
+  return out;
+}
+
+} // namespace
+
+Result<void> acknowledge(Connection& c, const std::string& user_id, const std::string& recipient_id,
+                         core::WallTime at) {
+  const auto id = parse_id(recipient_id);
+  if (!id) return StoreError{StoreErrc::not_found, "no such recipient record"};
+  // An ack of a delivered record matches the row and changes nothing: the first
+  // delivered_at stays, and the call succeeds (idempotent).
+  auto st =
+      c.prepare("UPDATE recipients SET status = 'delivered', delivered_at = COALESCE(delivered_at, ?3), "
+                "next_attempt_at = NULL WHERE id = ?1 AND user_id = ?2");
+  if (!st) return st.error();
+  st->bind(1, *id);
+  st->bind(2, user_id);
+  st->bind(3, to_ms(at));
+  if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "acknowledge");
+  if (c.changes() == 0) return StoreError{StoreErrc::not_found, "no such recipient record"};
+  return {};
+}
+
+Result<std::int64_t> record_sent(Connection& c, const std::vector<std::string>& recipient_ids,
+                                 core::WallTime ack_deadline) {
+  auto st =
+      c.prepare("UPDATE recipients SET attempts = attempts + 1, status = 'pending', next_attempt_at = ?2 "
+                "WHERE id = ?1 AND status <> 'delivered'");
+  if (!st) return st.error();
+  const std::int64_t deadline = to_ms(ack_deadline);
+  std::int64_t updated = 0;
+  for (const auto& text : recipient_ids) {
+    const auto id = parse_id(text);
+    if (!id) continue;
+    st->bind(1, *id);
+    st->bind(2, deadline);
+    if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "record sent");
+    updated += c.changes();
+    st->reset();
+  }
+  return updated;
+}
+
+Result<std::vector<notify::InboxItem>> due_deliveries(Connection& c, core::WallTime now, int limit) {
+  // The WHERE repeats the partial index's condition word for word, so SQLite walks
+  // recipients_due in due-time order and stops after `limit` rows: no scan.
+  auto st = c.prepare("SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
+                      "WHERE r.status IN ('pending', 'failed') AND r.next_attempt_at IS NOT NULL "
+                      "AND r.next_attempt_at <= ?1 ORDER BY r.next_attempt_at, r.id LIMIT ?2");
+  if (!st) return st.error();
+  st->bind(1, to_ms(now));
+  st->bind(2, std::int64_t{std::clamp(limit, 0, kMaxRows)});
+  return read_items(c, *st, "due deliveries");
+}
+
+Result<bool> update_delivery(Connection& c, const std::string& recipient_id, DeliveryStatus status,
+                             std::optional<core::WallTime> next_attempt_at) {
+  if (status == DeliveryStatus::delivered) {
+    return StoreError{StoreErrc::invalid, "delivered is set by acknowledge, which records delivered_at"};
+  }
+  const auto id = parse_id(recipient_id);
+  if (!id) return StoreError{StoreErrc::not_found, "no such recipient record"};
+  // A receipt that arrived while the scheduler decided wins: delivered is never undone.
+  auto st = c.prepare(
+      "UPDATE recipients SET status = ?2, next_attempt_at = ?3 WHERE id = ?1 AND status <> 'delivered'");
+  if (!st) return st.error();
+  st->bind(1, *id);
+  st->bind(2, to_string(status));
+  std::optional<std::int64_t> next;
+  if (next_attempt_at) next = to_ms(*next_attempt_at);
+  st->bind(3, next);
+  if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "update delivery");
+  if (c.changes() > 0) return true;
+  // Nothing changed: either delivered (fine) or no such record.
+  auto exists = c.prepare("SELECT 1 FROM recipients WHERE id = ?1");
+  if (!exists) return exists.error();
+  exists->bind(1, *id);
+  const int rc = exists->step();
+  if (rc == SQLITE_ROW) return false;
+  if (rc == SQLITE_DONE) return StoreError{StoreErrc::not_found, "no such recipient record"};
+  return c.error(rc, "update delivery");
+}
+
+Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const std::string& user_id,
+                                                            int limit) {
+  auto st = c.prepare("SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
+                      "WHERE r.user_id = ?1 AND r.status IN ('pending', 'failed') "
+                      "ORDER BY r.created_at, r.id LIMIT ?2");
+  if (!st) return st.error();
+  st->bind(1, user_id);
+  st->bind(2, std::int64_t{std::clamp(limit, 0, kMaxRows)});
+  return read_items(c, *st, "undelivered for user");
+}
+
+} // namespace herald::store::queries

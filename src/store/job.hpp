@@ -1,0 +1,62 @@
+#pragma once
+// One queued repository request: the SQL to run on a store thread and the callback that
+// receives its outcome once the outcome is final (after COMMIT, for writes).
+
+#include "notify/repository.hpp"
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace herald::store {
+
+class Connection;
+
+class Job {
+public:
+  virtual ~Job() = default;
+  // Runs the request; false when it failed and its changes must be rolled back.
+  virtual bool run(Connection& conn) = 0;
+  // Delivers the outcome. `commit_error` is set when the enclosing transaction did not
+  // commit: a request that succeeded then reports that error instead.
+  virtual void finish(const notify::StoreError* commit_error) = 0;
+  // Delivers `error` without running (queue full, store closed).
+  virtual void reject(notify::StoreError error) = 0;
+};
+
+// Body: Result<T>(Connection&).
+template <class T, class Body> class TypedJob final : public Job {
+public:
+  TypedJob(Body body, notify::Callback<T> done) : body_(std::move(body)), done_(std::move(done)) {}
+
+  bool run(Connection& conn) override {
+    try {
+      result_.emplace(body_(conn));
+    } catch (const std::exception& e) {
+      // Only allocation failures can get here; they fail this request alone.
+      result_.emplace(notify::StoreError{notify::StoreErrc::io, e.what()});
+    }
+    return result_->ok();
+  }
+
+  void finish(const notify::StoreError* commit_error) override {
+    if (!result_) {
+      result_.emplace(commit_error ? *commit_error
+                                   : notify::StoreError{notify::StoreErrc::io, "request was not run"});
+    } else if (commit_error && result_->ok()) {
+      result_.emplace(*commit_error);
+    }
+    if (done_) done_(std::move(*result_));
+  }
+
+  void reject(notify::StoreError error) override {
+    if (done_) done_(notify::Result<T>(std::move(error)));
+  }
+
+private:
+  Body body_;
+  notify::Callback<T> done_;
+  std::optional<notify::Result<T>> result_;
+};
+
+} // namespace herald::store

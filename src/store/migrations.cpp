@@ -1,0 +1,107 @@
+#include "store/migrations.hpp"
+
+#include "store/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace herald::store {
+namespace {
+
+// Times are INTEGER milliseconds since the Unix epoch (UTC). Ids are rowids.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE users (
+  id           TEXT PRIMARY KEY NOT NULL,
+  username     TEXT NOT NULL DEFAULT '',
+  display_name TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE user_departments (
+  department TEXT NOT NULL,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (department, user_id)
+) WITHOUT ROWID;
+-- A user's own departments (get_user, replacing the set on upsert).
+CREATE INDEX user_departments_by_user ON user_departments(user_id);
+
+CREATE TABLE notification_types (
+  id    TEXT PRIMARY KEY NOT NULL,
+  name  TEXT NOT NULL,
+  icon  TEXT NOT NULL DEFAULT '',
+  color TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO notification_types (id, name, icon, color) VALUES
+  ('system',  'System',  'bell',           '#6b7280'),
+  ('info',    'Info',    'info',           '#3b82f6'),
+  ('success', 'Success', 'check-circle',   '#22c55e'),
+  ('warning', 'Warning', 'alert-triangle', '#f59e0b'),
+  ('error',   'Error',   'x-circle',       '#ef4444');
+
+CREATE TABLE notifications (
+  id                  INTEGER PRIMARY KEY,
+  title               TEXT NOT NULL,
+  content             TEXT NOT NULL,
+  content_html        TEXT NOT NULL,
+  type_id             TEXT NOT NULL REFERENCES notification_types(id),
+  sender_id           TEXT NOT NULL,
+  sender_username     TEXT NOT NULL,
+  sender_display_name TEXT NOT NULL,
+  created_at          INTEGER NOT NULL,
+  idempotency_key     TEXT UNIQUE,
+  recipient_count     INTEGER NOT NULL
+);
+
+CREATE TABLE recipients (
+  id              INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+  user_id         TEXT NOT NULL REFERENCES users(id),
+  -- A copy of notifications.created_at, so that the inbox indexes can order by it.
+  created_at      INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'delivered', 'failed', 'permanent_failure')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  delivered_at    INTEGER,
+  read_at         INTEGER,
+  UNIQUE (notification_id, user_id)
+);
+-- The inbox, newest first; keyset pagination walks it from a (created_at, id) cursor.
+CREATE INDEX recipients_inbox ON recipients(user_id, created_at DESC, id DESC);
+-- Unread only: unread counts, mark_all_read and the unread filter touch no read rows.
+CREATE INDEX recipients_unread ON recipients(user_id, created_at DESC, id DESC) WHERE read_at IS NULL;
+-- The retry scheduler's due-time query; settled records leave the index.
+CREATE INDEX recipients_due ON recipients(next_attempt_at, id)
+  WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL;
+-- Redelivery on connect, oldest first.
+CREATE INDEX recipients_undelivered ON recipients(user_id, created_at, id)
+  WHERE status IN ('pending', 'failed');
+)sql";
+
+constexpr std::array<const char*, 1> kMigrations = {kV1};
+
+} // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+notify::Result<int> apply_migrations(Connection& conn) {
+  auto st = conn.prepare("PRAGMA user_version");
+  if (!st) return st.error();
+  if (const int rc = st->step(); rc != SQLITE_ROW) return conn.error(rc, "read user_version");
+  int version = static_cast<int>(st->int64(0));
+  st->reset();
+  if (version > latest_schema_version()) {
+    return notify::StoreError{notify::StoreErrc::invalid,
+                              fmt::format("database schema version {} is newer than this program's {}",
+                                          version, latest_schema_version())};
+  }
+  for (; version < latest_schema_version(); ++version) {
+    if (auto r = conn.exec(kMigrations[static_cast<std::size_t>(version)]); !r) return r.error();
+    // PRAGMA takes no parameters; the number is ours, not input.
+    const std::string bump = fmt::format("PRAGMA user_version = {}", version + 1);
+    if (auto r = conn.exec(bump.c_str()); !r) return r.error();
+  }
+  return version;
+}
+
+} // namespace herald::store

@@ -1,0 +1,71 @@
+#pragma once
+// The SQL behind each Repository operation, as synchronous functions on one connection.
+// SqliteRepository decides on which thread and in which transaction they run; these only
+// state what they read and write. Write functions assume an open write transaction (a
+// failure may leave partial changes that the caller rolls back to its savepoint).
+
+#include "core/clock.hpp"
+#include "notify/repository_types.hpp"
+#include "notify/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace herald::store {
+
+class Connection;
+
+namespace queries {
+
+using notify::Result;
+
+// --- directory (directory_queries.cpp)
+// Creates or merges; departments are replaced when given.
+Result<notify::UpsertUserResult> upsert_user(Connection& c, const notify::UserUpdate& update);
+// not_found when absent.
+Result<notify::User> get_user(Connection& c, const std::string& user_id);
+// All types by id.
+Result<std::vector<notify::NotificationType>> list_types(Connection& c);
+// conflict when the id exists; invalid for an empty id or name.
+Result<notify::NotificationType> create_type(Connection& c, const notify::NotificationType& type);
+// not_found when absent.
+Result<notify::NotificationType> get_type(Connection& c, const std::string& type_id);
+
+// --- notifications (notification_queries.cpp)
+// Idempotency check, notification row, recipient resolution and records.
+Result<notify::CreatedNotification> create_notification(Connection& c,
+                                                        const notify::CreateNotificationRequest& r);
+
+// --- inbox (inbox_queries.cpp)
+// One keyset page; invalid for a foreign cursor.
+Result<notify::InboxPage> list_inbox(Connection& c, const notify::InboxQuery& query);
+// Unread records of the user.
+Result<std::int64_t> unread_count(Connection& c, const std::string& user_id);
+// Sets read_at unless set; not_found unless the record is the user's.
+Result<notify::ReadChange> mark_read(Connection& c, const std::string& user_id,
+                                     const std::string& recipient_id, core::WallTime at);
+// Clears read_at unless clear; not_found unless the record is the user's.
+Result<notify::ReadChange> mark_unread(Connection& c, const std::string& user_id,
+                                       const std::string& recipient_id);
+// Answers how many records became read.
+Result<std::int64_t> mark_all_read(Connection& c, const std::string& user_id, core::WallTime at);
+
+// --- delivery (delivery_queries.cpp)
+// Any state -> delivered; not_found unless the record is the user's.
+Result<void> acknowledge(Connection& c, const std::string& user_id, const std::string& recipient_id,
+                         core::WallTime at);
+// attempts + 1, pending, next_attempt_at = deadline for each undelivered id; answers the count.
+Result<std::int64_t> record_sent(Connection& c, const std::vector<std::string>& recipient_ids,
+                                 core::WallTime ack_deadline);
+// Pending/failed records due at `now`, earliest first.
+Result<std::vector<notify::InboxItem>> due_deliveries(Connection& c, core::WallTime now, int limit);
+// Retry state machine step; false when the record is already delivered.
+Result<bool> update_delivery(Connection& c, const std::string& recipient_id, notify::DeliveryStatus status,
+                             std::optional<core::WallTime> next_attempt_at);
+// Pending/failed records of the user, oldest first.
+Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const std::string& user_id,
+                                                            int limit);
+
+} // namespace queries
+} // namespace herald::store

@@ -1,0 +1,88 @@
+#include "store/codec.hpp"
+#include "store/connection.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite_url.hpp"
+#include "store_fixture.hpp"
+
+namespace herald::store::test {
+namespace {
+
+TEST(SqliteUrl, Paths) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite://herald.db"), "herald.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite://data/herald.db"), "data/herald.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///var/lib/herald/h.db"), "/var/lib/herald/h.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite://:memory:"), ":memory:");
+  EXPECT_EQ(sqlite_path_from_url("sqlite://"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("postgres://u:p@h/db"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("herald.db"), std::nullopt);
+}
+
+TEST(Codec, Ids) {
+  EXPECT_EQ(parse_id("1"), 1);
+  EXPECT_EQ(parse_id("9223372036854775807"), INT64_MAX);
+  for (const char* bad :
+       {"", "0", "01", "-1", "+1", " 1", "1 ", "1a", "9223372036854775808", "99999999999999999999"}) {
+    EXPECT_EQ(parse_id(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(Codec, CursorRoundTrip) {
+  const InboxCursor c{1700000000123, 42};
+  const auto text = encode_cursor(c);
+  const auto back = decode_cursor(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->created_ms, c.created_ms);
+  EXPECT_EQ(back->recipient_id, c.recipient_id);
+  EXPECT_EQ(decode_cursor("not a cursor"), std::nullopt);
+  EXPECT_EQ(decode_cursor(""), std::nullopt);
+}
+
+TEST(Codec, TimesAreMilliseconds) {
+  const core::WallTime t = core::WallTime{} + std::chrono::nanoseconds(1'700'000'000'123'456'789);
+  EXPECT_EQ(to_ms(t), 1'700'000'000'123);
+  EXPECT_EQ(from_ms(to_ms(t)), truncate_to_ms(t));
+  EXPECT_EQ(from_ms(std::optional<std::int64_t>()), std::nullopt);
+}
+
+// The hot queries walk an index: none of them scans the recipients table.
+TEST(QueryPlans, UseTheIndexes) {
+  auto conn = std::move(Connection::open(":memory:", {})).value();
+  ASSERT_TRUE(conn->exec("BEGIN"));
+  ASSERT_TRUE(apply_migrations(*conn));
+  ASSERT_TRUE(conn->exec("COMMIT; ANALYZE;"));
+  struct Case {
+    std::string sql;
+    std::string index;
+  };
+  const std::vector<Case> cases = {
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
+       "WHERE r.status IN ('pending', 'failed') AND r.next_attempt_at IS NOT NULL "
+       "AND r.next_attempt_at <= 5 ORDER BY r.next_attempt_at, r.id LIMIT 10",
+       "recipients_due"},
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
+       "WHERE r.user_id = 'u' AND r.status IN ('pending', 'failed') "
+       "ORDER BY r.created_at, r.id LIMIT 10",
+       "recipients_undelivered"},
+      {"SELECT count(*) FROM recipients WHERE user_id = 'u' AND read_at IS NULL", "recipients_unread"},
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_id = 'u' AND (r.created_at, r.id) < (5, "
+                                                      "6) ORDER BY r.created_at DESC, r.id DESC LIMIT 21",
+       "recipients_inbox"},
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_id = 'u' AND r.read_at IS NULL "
+       "AND (r.created_at, r.id) < (5, 6) ORDER BY r.created_at DESC, r.id DESC LIMIT 21",
+       "recipients_unread"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.sql);
+    auto st = conn->prepare("EXPLAIN QUERY PLAN " + c.sql);
+    ASSERT_TRUE(st) << st.error().message;
+    std::string plan;
+    while (st->step() == SQLITE_ROW)
+      plan += st->text(3) + "\n";
+    EXPECT_NE(plan.find("USING INDEX " + c.index), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN r"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan; // no sort step
+  }
+}
+
+} // namespace
+} // namespace herald::store::test
