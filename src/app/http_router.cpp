@@ -1,0 +1,40 @@
+#include "app/http_router.hpp"
+
+#include <fmt/format.h>
+
+namespace herald::app {
+
+void HttpRouter::on_request(transport::HttpRequest&& request, transport::Responder responder) {
+  using transport::HttpResponse;
+  if (io_.engine().matches(request.path)) return io_.on_request(std::move(request), std::move(responder));
+  if (request.path.starts_with("/api/v1/") && api_) return api_(std::move(request), std::move(responder));
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/healthz") {
+    if (!read) return responder.send(HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
+    return responder.send(HttpResponse::json(200, R"({"status":"ok"})"));
+  }
+  if (request.path == "/readyz") {
+    if (!read) return responder.send(HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
+    const bool ready = !ready_ || ready_();
+    return responder.send(HttpResponse::json(ready ? 200 : 503, ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})"));
+  }
+  if (request.path == "/metrics") {
+    auto res = HttpResponse::text(200, metrics());
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return responder.send(std::move(res));
+  }
+  responder.send(HttpResponse::json(404, R"({"error":{"code":"NOT_FOUND","message":"no such path"}})"));
+}
+
+void HttpRouter::on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) {
+  io_.on_upgrade(std::move(request), std::move(upgrade));
+}
+
+std::string HttpRouter::metrics() const {
+  return fmt::format("# HELP herald_connections Open Engine.IO sessions.\n"
+                     "# TYPE herald_connections gauge\n"
+                     "herald_connections {}\n",
+                     io_.engine().session_count());
+}
+
+} // namespace herald::app

@@ -1,0 +1,32 @@
+#pragma once
+// Routes HTTP requests: the Socket.IO path to the engine, the service endpoints
+// (/healthz, /readyz, /metrics) here, the REST API (/api/v1) to its handler.
+
+#include "socketio/server.hpp"
+#include "transport/http_server.hpp"
+
+#include <functional>
+
+namespace herald::app {
+
+class HttpRouter final : public transport::HttpHandler {
+public:
+  explicit HttpRouter(socketio::Server& io) : io_(io) {}
+
+  // The handler of everything under /api/v1/; unset answers 404.
+  void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) { api_ = std::move(api); }
+  // Whether the store accepts work; /readyz answers 503 otherwise.
+  void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
+
+  void on_request(transport::HttpRequest&& request, transport::Responder responder) override;
+  void on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) override;
+
+private:
+  std::string metrics() const;
+
+  socketio::Server& io_;
+  std::function<void(transport::HttpRequest&&, transport::Responder)> api_;
+  std::function<bool()> ready_;
+};
+
+} // namespace herald::app

@@ -1,0 +1,238 @@
+#include "realtime/gateway.hpp"
+
+#include "auth/token_source.hpp"
+#include "core/timer_wheel.hpp"
+#include "socketio/client.hpp"
+
+#include <boost/url/parse_query.hpp>
+#include <spdlog/spdlog.h>
+
+namespace herald::realtime {
+namespace json = boost::json;
+
+std::string user_room(std::string_view user_id) { return "user:" + std::string(user_id); }
+std::string dept_room(std::string_view dept_id) { return "dept:" + std::string(dept_id); }
+
+void emit_error(socketio::Socket& socket, std::string_view code, std::string_view message, json::value details) {
+  json::object body{{"message", message}, {"code", code}};
+  if (!details.is_null()) body["details"] = std::move(details);
+  socket.emit("error", json::array{std::move(body)});
+}
+
+// Per-socket state of the namespace: who the socket is, and its expiry timer.
+struct Gateway::SocketState final : core::TimedEntry {
+  std::weak_ptr<socketio::Socket> socket;
+  std::optional<auth::Principal> principal;
+  std::string rejected_code; // legacy event mode: why the socket is about to be dropped
+  core::WallTime connected_at;
+
+  void on_timer() override {
+    auto s = socket.lock();
+    if (!s || !s->connected()) return;
+    s->emit("auth_error", json::array{json::object{{"message", "Token expired"}, {"code", "EXPIRED_TOKEN"}}});
+    s->disconnect();
+  }
+};
+
+namespace {
+
+Gateway::SocketState* state_of(const socketio::Socket& socket) { return socket.data<Gateway::SocketState>(); }
+
+std::optional<std::string> query_token(std::string_view query) {
+  auto params = boost::urls::parse_query(query);
+  if (!params) return std::nullopt;
+  for (auto p : *params)
+    if (p.key == "token") return std::string(p.value);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> auth_token(const json::value& auth) {
+  if (const auto* o = auth.if_object())
+    if (const auto* t = o->if_contains("token"); t && t->is_string()) return std::string_view(t->as_string());
+  return std::nullopt;
+}
+
+// The first argument as an object, or nullptr.
+const json::object* object_arg(const socketio::Payload& payload) {
+  if (payload.args.empty()) return nullptr;
+  return payload.args.front().if_object();
+}
+
+std::optional<std::string> id_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_string() && !v->as_string().empty()) return std::string(v->as_string());
+  if (v->is_int64() && v->as_int64() > 0) return std::to_string(v->as_int64());
+  if (v->is_uint64()) return std::to_string(v->as_uint64());
+  return std::nullopt;
+}
+
+void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code, std::string_view message) {
+  if (ack) {
+    ack(json::array{json::object{{"ok", false}, {"code", code}, {"message", message}}});
+  } else {
+    emit_error(socket, code, message);
+  }
+}
+
+} // namespace
+
+const auth::Principal* principal_of(const socketio::Socket& socket) {
+  if (socket.nsp().name() != kNamespace) return nullptr;
+  auto* st = state_of(socket);
+  return st && st->principal ? &*st->principal : nullptr;
+}
+
+Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options,
+                 const core::Clock& clock, GatewayHooks hooks)
+    : io_(io), nsp_(io.of(kNamespace)), verifier_(verifier), options_(options), clock_(clock),
+      hooks_(std::move(hooks)) {
+  nsp_.use([this](socketio::Socket& s) { return authenticate(s); });
+  nsp_.on_connection([this](socketio::Socket& s) { on_connection(s); });
+  nsp_.on("auth:refresh", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
+    on_refresh(s, std::move(p), std::move(a));
+  });
+  nsp_.on("notification:acknowledge", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
+    on_acknowledge(s, std::move(p), std::move(a));
+  });
+  nsp_.on("ping", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
+    on_ping(s, std::move(p), std::move(a));
+  });
+  nsp_.on_any([this](socketio::Socket& s, std::string_view event, socketio::Payload&& p, socketio::Ack a) {
+    on_unknown(s, event, std::move(p), std::move(a));
+  });
+}
+
+std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& socket) {
+  auto state = std::make_shared<SocketState>();
+  state->socket = socket.weak_from_this();
+  socket.set_data(state);
+  auto refuse = [&](std::string_view code) -> std::optional<socketio::ConnectError> {
+    if (options_.reject_mode == RejectMode::event) {
+      state->rejected_code = std::string(code);
+      return std::nullopt;
+    }
+    const bool server_fault = code == "SERVER_ERROR";
+    return socketio::ConnectError{server_fault ? "Server error" : "Authentication failed",
+                                  json::object{{"code", code}}};
+  };
+  const auto& hs = socket.handshake();
+  const auto from_query = query_token(hs.query);
+  std::optional<std::string_view> header;
+  if (!hs.authorization.empty()) header = hs.authorization;
+  const auto token = auth::extract_token(auth_token(hs.auth),
+                                         from_query ? std::optional<std::string_view>(*from_query) : std::nullopt,
+                                         header);
+  if (!token) return refuse("INVALID_TOKEN");
+  auto claims = verifier_.verify(*token, clock_.wall_now());
+  if (!claims) {
+    spdlog::debug("notifications: token refused: {}", auth::describe(claims.error()));
+    return refuse(auth::error_code(claims.error()));
+  }
+  auto principal = auth::principal_from_claims(*claims);
+  if (!principal) return refuse(auth::error_code(principal.error()));
+  socket.join(user_room(principal->user_id));
+  for (const auto& d : principal->departments) socket.join(dept_room(d));
+  socket.join(kBroadcastRoom);
+  state->principal = std::move(*principal);
+  return std::nullopt;
+}
+
+void Gateway::on_connection(socketio::Socket& socket) {
+  auto* state = state_of(socket);
+  if (!state) return;
+  if (!state->principal) {
+    // Legacy mode: tell the client why, then let it go.
+    const bool server_fault = state->rejected_code == "SERVER_ERROR";
+    socket.emit("auth_error",
+                json::array{json::object{{"message", server_fault ? "Server error" : "Authentication failed"},
+                                         {"code", state->rejected_code}}});
+    socket.disconnect();
+    return;
+  }
+  state->connected_at = clock_.wall_now();
+  arm_expiry(socket, *state);
+  if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
+  socket.emit("authenticated", json::array{json::object{{"user_id", state->principal->user_id},
+                                                        {"connected_at", core::format_iso8601(state->connected_at)}}});
+  if (hooks_.on_connected) hooks_.on_connected(socket, *state->principal);
+}
+
+void Gateway::arm_expiry(socketio::Socket& socket, SocketState& state) {
+  auto& wheel = io_.engine().wheel(socket.client().session().loop_index());
+  if (!state.principal || !state.principal->expires_at) {
+    wheel.cancel(state);
+    return;
+  }
+  const auto ends = *state.principal->expires_at + options_.leeway;
+  const auto left = ends - clock_.wall_now();
+  wheel.schedule(state, clock_.steady_now() + std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+}
+
+void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
+  auto* state = state_of(socket);
+  if (!state || !state->principal) return;
+  const auto* body = object_arg(payload);
+  const auto* token = body ? body->if_contains("token") : nullptr;
+  if (!token || !token->is_string()) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {token}");
+  auto claims = verifier_.verify(auth::strip_bearer(token->as_string()), clock_.wall_now());
+  if (!claims) return reply_failure(socket, ack, auth::error_code(claims.error()), "Token refused");
+  auto principal = auth::principal_from_claims(*claims);
+  if (!principal) return reply_failure(socket, ack, auth::error_code(principal.error()), "Token refused");
+  if (principal->user_id != state->principal->user_id)
+    return reply_failure(socket, ack, "INVALID_TOKEN", "The token names another user");
+
+  // Department rooms follow the new claims.
+  for (const auto& d : state->principal->departments) socket.leave(dept_room(d));
+  for (const auto& d : principal->departments) socket.join(dept_room(d));
+  state->principal = std::move(*principal);
+  arm_expiry(socket, *state);
+  if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
+  json::object ok{{"ok", true}};
+  ok["expires_at"] = state->principal->expires_at ? json::value(core::format_iso8601(*state->principal->expires_at))
+                                                  : json::value(nullptr);
+  if (ack) ack(json::array{std::move(ok)});
+}
+
+void Gateway::on_acknowledge(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
+  auto* state = state_of(socket);
+  if (!state || !state->principal) return;
+  const auto* body = object_arg(payload);
+  const auto recipient = body ? id_field(*body, "recipient_id") : std::nullopt;
+  if (!recipient) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {recipient_id}");
+  if (!hooks_.on_acknowledge) return reply_failure(socket, ack, "SERVER_ERROR", "Server error");
+  const auto loop = socket.client().session().loop_index();
+  hooks_.on_acknowledge(state->principal->user_id, *recipient,
+                        [this, loop, weak = socket.weak_from_this(), ack](AckOutcome outcome) mutable {
+                          io_.loops().post(loop, [weak = std::move(weak), ack, outcome]() mutable {
+                            auto s = weak.lock();
+                            if (!s || !s->connected()) return;
+                            switch (outcome) {
+                            case AckOutcome::ok:
+                              if (ack) ack(json::array{json::object{{"ok", true}}});
+                              return;
+                            case AckOutcome::forbidden:
+                              emit_error(*s, "FORBIDDEN", "Not your notification");
+                              if (ack) ack(json::array{json::object{{"ok", false}, {"code", "FORBIDDEN"}}});
+                              return;
+                            case AckOutcome::unavailable:
+                              reply_failure(*s, ack, "SERVER_ERROR", "Server error");
+                              return;
+                            }
+                          });
+                        });
+}
+
+void Gateway::on_ping(socketio::Socket& socket, socketio::Payload&&, socketio::Ack ack) {
+  json::object pong{{"ts", core::format_iso8601(clock_.wall_now())}};
+  socket.emit("pong", json::array{pong});
+  if (ack) ack(json::array{std::move(pong)});
+}
+
+void Gateway::on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&&, socketio::Ack ack) {
+  if (!principal_of(socket)) return;
+  reply_failure(socket, ack, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
+  if (ack) emit_error(socket, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
+}
+
+} // namespace herald::realtime

@@ -1,0 +1,81 @@
+#pragma once
+// Herald's real-time face: the /notifications namespace (SPEC sections 2 and 3). It
+// authenticates each connection with a JWT, puts the socket in its rooms (user:{id},
+// dept:{id}, broadcast), ends it when the token expires, lets the client refresh its token,
+// and answers the client events. Storage is reached through hooks, so this layer knows
+// sockets and tokens, not databases.
+
+#include "auth/principal.hpp"
+#include "auth/verifier.hpp"
+#include "core/clock.hpp"
+#include "socketio/server.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace herald::realtime {
+
+inline constexpr std::string_view kNamespace = "/notifications";
+
+std::string user_room(std::string_view user_id);
+std::string dept_room(std::string_view dept_id);
+inline constexpr std::string_view kBroadcastRoom = "broadcast";
+
+enum class RejectMode { connect_error, event };
+
+struct GatewayOptions {
+  RejectMode reject_mode = RejectMode::connect_error;
+  std::chrono::seconds leeway{30};
+};
+
+// The outcome of notification:acknowledge, decided by the store.
+enum class AckOutcome { ok, forbidden, unavailable };
+
+struct GatewayHooks {
+  // After a successful authentication (connect or refresh): keep the directory current.
+  std::function<void(const auth::Principal&)> on_authenticated;
+  // After `authenticated` was sent: redeliver what the user has not acknowledged.
+  std::function<void(socketio::Socket&, const auth::Principal&)> on_connected;
+  // notification:acknowledge; `done` may be called from any thread.
+  std::function<void(const std::string& user_id, const std::string& recipient_id,
+                     std::function<void(AckOutcome)> done)>
+      on_acknowledge;
+};
+
+// The principal of an authenticated socket of the namespace, or nullptr.
+const auth::Principal* principal_of(const socketio::Socket& socket);
+
+class Gateway {
+public:
+  Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options, const core::Clock& clock,
+          GatewayHooks hooks);
+
+  socketio::Namespace& nsp() { return nsp_; }
+
+  // Per-socket state: who the socket is, and its expiry timer.
+  struct SocketState;
+
+private:
+  std::optional<socketio::ConnectError> authenticate(socketio::Socket& socket);
+  void on_connection(socketio::Socket& socket);
+  void on_refresh(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack);
+  void on_acknowledge(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack);
+  void on_ping(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack);
+  void on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&& payload,
+                  socketio::Ack ack);
+  void arm_expiry(socketio::Socket& socket, SocketState& state);
+
+  socketio::Server& io_;
+  socketio::Namespace& nsp_;
+  const auth::Verifier& verifier_;
+  GatewayOptions options_;
+  const core::Clock& clock_;
+  GatewayHooks hooks_;
+};
+
+// error {message, code, details?}: the one shape of every client-facing error event.
+void emit_error(socketio::Socket& socket, std::string_view code, std::string_view message,
+                boost::json::value details = nullptr);
+
+} // namespace herald::realtime
