@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
   io_options.engine = engine_options;
   io_options.engine.path = "/socket.io/";
   io_options.connect_timeout = std::chrono::milliseconds(1000);
+  io_options.connection_handler_delay = std::chrono::milliseconds(5);
   socketio::Server io(loops, io_options);
   install_echo(io.of("/"));
   install_echo(io.of("/custom"));

@@ -168,8 +168,13 @@ void Session::on_post(std::string_view body, transport::Responder responder) {
 }
 
 void Session::on_upgrade(transport::PendingUpgrade upgrade) {
-  if (state_ != State::open || transport_ != Transport::polling || upgrading_ || ws_ ||
-      !server_.options().allow_upgrades) {
+  if (state_ == State::open && (transport_ == Transport::websocket || upgrading_)) {
+    // The session already has its WebSocket: complete this handshake, then close it, as
+    // the reference server does, so the intruder sees a clean close rather than an error.
+    if (auto ws = upgrade.accept(server_.loops().loop(loop_index_), nullptr)) ws->close();
+    return;
+  }
+  if (state_ != State::open || transport_ != Transport::polling || !server_.options().allow_upgrades) {
     return upgrade.reject(400, R"({"code":3,"message":"Bad request"})");
   }
   ws_ = upgrade.accept(server_.loops().loop(loop_index_), this);

@@ -5,6 +5,7 @@
 #include "socketio/server.hpp"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 namespace herald::socketio {
@@ -102,7 +103,13 @@ void Client::connect(Packet&& packet) {
   answer.type = PacketType::connect;
   answer.data = boost::json::object{{"sid", socket->id()}};
   send(answer);
-  nsp->notify_connection(*socket);
+  const auto delay = server_.options().connection_handler_delay;
+  if (delay.count() == 0) return nsp->notify_connection(*socket);
+  auto timer = std::make_shared<boost::asio::steady_timer>(server_.loops().loop(session_.loop_index()), delay);
+  timer->async_wait([timer, weak = std::weak_ptr<Socket>(socket)](const boost::system::error_code& ec) {
+    auto s = weak.lock();
+    if (!ec && s && s->connected()) s->nsp().notify_connection(*s);
+  });
 }
 
 void Client::detach(Socket& socket, std::string_view reason) {

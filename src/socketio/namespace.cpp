@@ -50,6 +50,36 @@ Namespace& Namespace::on_any(AnyEventHandler handler) {
   return *this;
 }
 
+Namespace& Namespace::on_unmatched_ack(UnmatchedAckHandler handler) {
+  on_unmatched_ack_ = std::move(handler);
+  return *this;
+}
+
+void Namespace::dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& payload) const {
+  if (on_unmatched_ack_) on_unmatched_ack_(socket, id, std::move(payload));
+}
+
+void Namespace::broadcast_each(std::vector<std::pair<std::string, Packet>> packets) {
+  using Batch = std::vector<std::pair<std::string, EncodedPacket>>;
+  auto batch = std::make_shared<Batch>();
+  batch->reserve(packets.size());
+  for (auto& [room, packet] : packets) {
+    packet.nsp = name_;
+    batch->emplace_back(std::move(room), encode_for_wire(packet));
+  }
+  auto& loops = server_.loops();
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    loops.post(i, [this, i, batch] {
+      BroadcastOptions options;
+      options.rooms.resize(1);
+      for (const auto& [room, frames] : *batch) {
+        options.rooms.front() = room;
+        deliver_local(i, frames, options);
+      }
+    });
+  }
+}
+
 void Namespace::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {
   BroadcastOperator(*this, {}).emit(event, std::move(args), std::move(attachments));
 }

@@ -22,6 +22,9 @@ using EventHandler = std::function<void(Socket&, Payload&&, Ack)>;
 using AnyEventHandler = std::function<void(Socket&, std::string_view event, Payload&&, Ack)>;
 using ConnectionHandler = std::function<void(Socket&)>;
 using DisconnectHandler = std::function<void(Socket&, std::string_view reason)>;
+// An ACK whose id this server never registered on the socket: ids chosen by the
+// application when it broadcast the packet (see Packet::id).
+using UnmatchedAckHandler = std::function<void(Socket&, uint64_t id, Payload&&)>;
 
 struct ConnectError {
   std::string message;
@@ -71,6 +74,7 @@ public:
   Namespace& on(std::string event, EventHandler handler);
   // For events without a handler of their own.
   Namespace& on_any(AnyEventHandler handler);
+  Namespace& on_unmatched_ack(UnmatchedAckHandler handler);
 
   BroadcastOperator to(std::string room) { return BroadcastOperator(*this, {{std::move(room)}, {}}); }
   BroadcastOperator except(std::string room) { return BroadcastOperator(*this, {{}, {std::move(room)}}); }
@@ -78,6 +82,9 @@ public:
   void emit(std::string_view event, boost::json::array args = {}, std::vector<std::string> attachments = {});
   // Sends `packet` to the sockets that `options` select, on every loop. Thread-safe.
   void broadcast(const Packet& packet, const BroadcastOptions& options);
+  // Many packets, each to one room, in one hop per loop (a fan-out of distinct payloads,
+  // such as one notification per user with its own recipient id). Thread-safe.
+  void broadcast_each(std::vector<std::pair<std::string, Packet>> packets);
   // The part of a broadcast that runs on one loop (also used by cluster adapters).
   void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);
   // Sockets connected on the calling loop.
@@ -92,6 +99,7 @@ public:
   void dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const;
   void notify_connection(Socket& socket) const;
   void notify_disconnect(Socket& socket, std::string_view reason) const;
+  void dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& payload) const;
 
 private:
   struct LoopState {
@@ -108,6 +116,7 @@ private:
   DisconnectHandler on_disconnect_;
   std::unordered_map<std::string, EventHandler> handlers_;
   AnyEventHandler on_any_;
+  UnmatchedAckHandler on_unmatched_ack_;
   std::vector<LoopState> loops_;
 };
 

@@ -23,6 +23,11 @@ struct ServerOptions {
   // A connection that joins no namespace within this time is closed.
   std::chrono::milliseconds connect_timeout{45'000};
   std::size_t max_attachments = 64;
+  // Time between the CONNECT answer and the namespace's connection handler. Zero in
+  // production. The protocol test suite reads raw WebSocket messages with one-shot
+  // listeners and loses a message that shares a TCP read with the CONNECT answer, so its
+  // echo server gives the answer a few milliseconds to leave alone.
+  std::chrono::milliseconds connection_handler_delay{0};
 };
 
 class Server : public transport::HttpHandler {

@@ -94,7 +94,13 @@ void Socket::on_event(Packet&& packet) {
 void Socket::on_ack(Packet&& packet) {
   if (!packet.id) return;
   auto it = acks_.find(*packet.id);
-  if (it == acks_.end()) return; // late or unknown: the timeout already answered
+  if (it == acks_.end()) {
+    // Not ours: late (the timeout already answered) or an id the application chose.
+    if (packet.data.is_array())
+      nsp_.dispatch_unmatched_ack(*this, *packet.id,
+                                  Payload{std::move(packet.data.as_array()), std::move(packet.buffers)});
+    return;
+  }
   auto p = std::move(it->second);
   acks_.erase(it);
   p->timer->cancel();

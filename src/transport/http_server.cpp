@@ -67,6 +67,14 @@ HttpServer::~HttpServer() = default;
 
 uint16_t HttpServer::listen(const std::string& host, uint16_t port) {
   const auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host);
+  if (port != 0) {
+    // SO_REUSEPORT would let us share the port with another process without a word:
+    // first make sure nobody else holds it.
+    tcp::acceptor probe(loops_.loop(0));
+    tcp::endpoint endpoint(address, port);
+    probe.open(endpoint.protocol());
+    probe.bind(endpoint); // throws "address already in use"
+  }
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     auto acc = std::make_unique<Acceptor>(loops_.loop(i));
     tcp::endpoint endpoint(address, port);
