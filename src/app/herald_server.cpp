@@ -1,15 +1,23 @@
 #include "app/herald_server.hpp"
 
+#include "api/api.hpp"
 #include "app/http_router.hpp"
 #include "app/secret.hpp"
+#include "app/socketio_emitter.hpp"
 #include "auth/key_set.hpp"
 #include "auth/verifier.hpp"
 #include "core/loop_group.hpp"
 #include "realtime/gateway.hpp"
+#include "notify/service.hpp"
+#include "socketio/client.hpp"
 #include "socketio/server.hpp"
+#include "store/sqlite_repository.hpp"
 #include "transport/http_server.hpp"
 
+#include "notify/payloads.hpp"
+
 #include <csignal>
+#include <fmt/format.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
 
@@ -52,16 +60,35 @@ std::string resolve_jwt_secret(const Config& config) {
   return load_or_create_secret(default_secret_path(config.store.url));
 }
 
+std::unique_ptr<notify::Repository> open_store(const Config& config) {
+  if (!config.store.url.starts_with("sqlite:"))
+    throw ConfigError("store.url", "store.url: only sqlite:// stores are supported by this build");
+  auto repo = store::SqliteRepository::open(config.store.url);
+  if (!repo) throw ConfigError("store.url", "store.url: cannot open the store: " + repo.error().message);
+  return std::move(*repo);
+}
+
+notify::DeliveryPolicy delivery_policy(const Config& config) {
+  return notify::DeliveryPolicy{config.delivery.ack_timeout, config.delivery.retry_backoff};
+}
+
 struct HeraldServer::Impl {
   Impl(Config c, const core::Clock& clk)
-      : config(std::move(c)), clock(clk), verifier(make_verifier(config)), loops(config.server.threads),
-        io(loops, socketio_options(config, clock)),
+      : config(std::move(c)), clock(clk), verifier(make_verifier(config)), repository(open_store(config)),
+        loops(config.server.threads), io(loops, socketio_options(config, clock)),
+        emitter(io.of(realtime::kNamespace)), service(*repository, emitter, clock, delivery_policy(config)),
         gateway(io, verifier,
                 realtime::GatewayOptions{config.auth.reject_mode == RejectMode::event ? realtime::RejectMode::event
                                                                                       : realtime::RejectMode::connect_error,
                                          std::chrono::duration_cast<std::chrono::seconds>(config.auth.leeway)},
-                clock, realtime::GatewayHooks{}),
-        router(io), http(loops, router, http_limits()) {}
+                clock, gateway_hooks()),
+        api(service, verifier, clock, api::ApiOptions{config.auth.api_keys}), router(io),
+        http(loops, router, http_limits()) {
+    router.set_api([this](transport::HttpRequest&& req, transport::Responder res) {
+      api.handle(std::move(req), std::move(res));
+    });
+    router.set_metrics_source([this] { return service_metrics(); });
+  }
 
   transport::HttpLimits http_limits() const {
     transport::HttpLimits l;
@@ -70,12 +97,83 @@ struct HeraldServer::Impl {
     return l;
   }
 
+  realtime::GatewayHooks gateway_hooks() {
+    realtime::GatewayHooks h;
+    h.on_authenticated = [this](const auth::Principal& p) {
+      // The directory learns users and their departments from their tokens.
+      notify::UserUpdate u;
+      u.id = p.user_id;
+      if (!p.username.empty()) u.username = p.username;
+      if (!p.display_name.empty()) u.display_name = p.display_name;
+      u.departments = p.departments;
+      repository->upsert_user(std::move(u), [](notify::Result<notify::UpsertUserResult>) {});
+    };
+    h.on_connected = [this](socketio::Socket& socket, const auth::Principal& p) { redeliver(socket, p.user_id); };
+    h.on_acknowledge = [this](const std::string& user, const std::string& rid,
+                              std::function<void(realtime::AckOutcome)> done) {
+      service.acknowledge(user, rid, [done = std::move(done)](notify::Result<void> r) {
+        if (r) return done(realtime::AckOutcome::ok);
+        done(r.error().code == notify::StoreErrc::not_found ? realtime::AckOutcome::forbidden
+                                                            : realtime::AckOutcome::unavailable);
+      });
+    };
+    h.on_packet_ack = [this](const std::string& user, uint64_t ack_id) {
+      if (auto rid = notify::recipient_for_ack_id(ack_id)) service.acknowledge(user, *rid, [](notify::Result<void>) {});
+    };
+    return h;
+  }
+
+  // Sends a user's undelivered notifications, oldest first, to the socket that just connected.
+  void redeliver(socketio::Socket& socket, const std::string& user_id) {
+    constexpr int kRedeliverLimit = 500;
+    const auto loop = socket.client().session().loop_index();
+    repository->undelivered_for_user(
+        user_id, kRedeliverLimit,
+        [this, loop, weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
+          if (!items || items->empty()) return;
+          loops.post(loop, [weak, items = std::move(*items)]() mutable {
+            auto s = weak.lock();
+            if (!s || !s->connected()) return;
+            for (auto& item : items) {
+              auto packet = event_packet(notify::UserEvent{
+                  item.recipient.user_id, "notification:new",
+                  notify::new_payload(item.notification, item.recipient.recipient_id),
+                  notify::ack_id_for_recipient(item.recipient.recipient_id)});
+              s->send_packet(packet);
+            }
+          });
+        });
+  }
+
+  std::string service_metrics() const {
+    const auto& m = service.metrics();
+    std::string out;
+    auto counter = [&out](std::string_view name, std::string_view help, uint64_t v, std::string_view labels = {}) {
+      out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{}{} {}\n", name, help, name, name, labels, v);
+    };
+    counter("herald_notifications_created_total", "Notifications stored.", m.notifications_created.load());
+    out += "# HELP herald_deliveries_total Delivery events by status.\n# TYPE herald_deliveries_total counter\n";
+    out += fmt::format("herald_deliveries_total{{status=\"sent\"}} {}\n", m.deliveries_sent.load());
+    out += fmt::format("herald_deliveries_total{{status=\"delivered\"}} {}\n", m.deliveries_delivered.load());
+    out += fmt::format("herald_deliveries_total{{status=\"failed\"}} {}\n", m.deliveries_failed.load());
+    out += fmt::format("herald_deliveries_total{{status=\"permanent_failure\"}} {}\n",
+                       m.deliveries_permanent_failure.load());
+    out += fmt::format("herald_deliveries_total{{status=\"retried\"}} {}\n", m.retries_sent.load());
+    out += m.api_to_emit.render("herald_api_to_emit_seconds",
+                                "Time from the API call to the emit of notification:new, stored first.");
+    return out;
+  }
+
   Config config;
   const core::Clock& clock;
   auth::Verifier verifier;
+  std::unique_ptr<notify::Repository> repository;
   core::LoopGroup loops;
   socketio::Server io;
+  SocketioEmitter emitter;
+  notify::Service service;
   realtime::Gateway gateway;
+  api::Api api;
   HttpRouter router;
   transport::HttpServer http;
   bool started = false;
@@ -91,6 +189,7 @@ uint16_t HeraldServer::start() {
   auto& i = *impl_;
   const auto port = i.http.listen(i.config.server.listen_host, i.config.server.listen_port);
   i.loops.start();
+  i.service.start_scheduler();
   i.started = true;
   return port;
 }
@@ -100,9 +199,11 @@ void HeraldServer::stop() {
   if (!i.started || i.stopped) return;
   i.stopped = true;
   i.http.stop();
+  i.service.stop_scheduler();
   i.io.engine().close_all();
   i.loops.stop();
   i.loops.join();
+  i.repository->close();
 }
 
 int HeraldServer::run(const std::optional<std::filesystem::path>& port_file) {

@@ -31,10 +31,12 @@ void HttpRouter::on_upgrade(transport::HttpRequest&& request, transport::Pending
 }
 
 std::string HttpRouter::metrics() const {
-  return fmt::format("# HELP herald_connections Open Engine.IO sessions.\n"
-                     "# TYPE herald_connections gauge\n"
-                     "herald_connections {}\n",
-                     io_.engine().session_count());
+  auto out = fmt::format("# HELP herald_connections Open Engine.IO sessions.\n"
+                         "# TYPE herald_connections gauge\n"
+                         "herald_connections {}\n",
+                         io_.engine().session_count());
+  if (metrics_source_) out += metrics_source_();
+  return out;
 }
 
 } // namespace herald::app

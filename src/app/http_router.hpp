@@ -17,6 +17,8 @@ public:
   void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) { api_ = std::move(api); }
   // Whether the store accepts work; /readyz answers 503 otherwise.
   void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
+  // Extra Prometheus text appended to /metrics.
+  void set_metrics_source(std::function<std::string()> source) { metrics_source_ = std::move(source); }
 
   void on_request(transport::HttpRequest&& request, transport::Responder responder) override;
   void on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) override;
@@ -27,6 +29,7 @@ private:
   socketio::Server& io_;
   std::function<void(transport::HttpRequest&&, transport::Responder)> api_;
   std::function<bool()> ready_;
+  std::function<std::string()> metrics_source_;
 };
 
 } // namespace herald::app

@@ -98,6 +98,9 @@ Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOp
   nsp_.on("ping", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
     on_ping(s, std::move(p), std::move(a));
   });
+  nsp_.on_unmatched_ack([this](socketio::Socket& s, uint64_t id, socketio::Payload&&) {
+    if (const auto* p = principal_of(s); p && hooks_.on_packet_ack) hooks_.on_packet_ack(p->user_id, id);
+  });
   nsp_.on_any([this](socketio::Socket& s, std::string_view event, socketio::Payload&& p, socketio::Ack a) {
     on_unknown(s, event, std::move(p), std::move(a));
   });

@@ -41,6 +41,9 @@ struct GatewayHooks {
   std::function<void(const std::string& user_id, const std::string& recipient_id,
                      std::function<void(AckOutcome)> done)>
       on_acknowledge;
+  // A Socket.IO acknowledgement of a packet the application sent with its own ack id
+  // (notification:new carries one that names the recipient record).
+  std::function<void(const std::string& user_id, uint64_t ack_id)> on_packet_ack;
 };
 
 // The principal of an authenticated socket of the namespace, or nullptr.

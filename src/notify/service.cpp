@@ -1,0 +1,190 @@
+#include "notify/service.hpp"
+
+#include "notify/payloads.hpp"
+
+#include <charconv>
+#include <future>
+#include <spdlog/spdlog.h>
+
+namespace herald::notify {
+namespace json = boost::json;
+
+namespace {
+constexpr uint64_t kAckIdBase = uint64_t{1} << 40;
+// JavaScript numbers are exact up to 2^53: the largest ack id a client echoes faithfully.
+constexpr uint64_t kAckIdMax = uint64_t{1} << 53;
+// One due-deliveries page: large enough to drain a backlog quickly, small enough to keep
+// a pass short.
+constexpr int kDuePage = 1000;
+} // namespace
+
+std::optional<uint64_t> ack_id_for_recipient(std::string_view recipient_id) {
+  uint64_t id = 0;
+  const auto* end = recipient_id.data() + recipient_id.size();
+  auto [p, ec] = std::from_chars(recipient_id.data(), end, id);
+  if (ec != std::errc() || p != end || id >= kAckIdMax - kAckIdBase) return std::nullopt;
+  return kAckIdBase + id;
+}
+
+std::optional<std::string> recipient_for_ack_id(uint64_t ack_id) {
+  if (ack_id < kAckIdBase || ack_id >= kAckIdMax) return std::nullopt;
+  return std::to_string(ack_id - kAckIdBase);
+}
+
+Service::Service(Repository& repository, Emitter& emitter, const core::Clock& clock, DeliveryPolicy policy)
+    : repo_(repository), emitter_(emitter), clock_(clock), policy_(std::move(policy)) {}
+
+Service::~Service() { stop_scheduler(); }
+
+void Service::create(CreateNotificationRequest request, core::SteadyTime received_at,
+                     Callback<CreatedNotification> done) {
+  const auto now = clock_.wall_now();
+  request.created_at = now;
+  // Recorded with the commit, so that a crash between commit and emit still retries.
+  request.ack_deadline = now + policy_.ack_timeout;
+  repo_.create_notification(std::move(request), [this, received_at, done = std::move(done)](
+                                                    Result<CreatedNotification> result) {
+    if (result && !result->replayed) {
+      std::vector<UserEvent> events;
+      events.reserve(result->recipients.size());
+      for (const auto& r : result->recipients) {
+        events.push_back(UserEvent{r.user_id, "notification:new", new_payload(result->notification, r.recipient_id),
+                                   ack_id_for_recipient(r.recipient_id)});
+      }
+      emitter_.to_users(std::move(events));
+      metrics_.notifications_created.fetch_add(1, std::memory_order_relaxed);
+      metrics_.deliveries_sent.fetch_add(result->recipients.size(), std::memory_order_relaxed);
+      metrics_.api_to_emit.observe(std::chrono::duration<double>(clock_.steady_now() - received_at).count());
+    }
+    done(std::move(result));
+  });
+}
+
+void Service::acknowledge(std::string user_id, std::string recipient_id, Callback<void> done) {
+  repo_.acknowledge(std::move(user_id), std::move(recipient_id), clock_.wall_now(),
+                    [this, done = std::move(done)](Result<void> r) {
+                      if (r) metrics_.deliveries_delivered.fetch_add(1, std::memory_order_relaxed);
+                      done(std::move(r));
+                    });
+}
+
+void Service::mark_read(std::string user_id, std::string recipient_id, Callback<ReadChange> done) {
+  repo_.mark_read(user_id, recipient_id, clock_.wall_now(),
+                  [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
+                    if (r && r->changed) {
+                      json::object payload{{"recipient_id", recipient_id},
+                                           {"notification_id", r->notification_id},
+                                           {"read_at", r->read_at ? json::value(core::format_iso8601(*r->read_at))
+                                                                  : json::value(nullptr)}};
+                      emitter_.to_users({UserEvent{user_id, "notification:read", std::move(payload), std::nullopt}});
+                    }
+                    done(std::move(r));
+                  });
+}
+
+void Service::mark_unread(std::string user_id, std::string recipient_id, Callback<ReadChange> done) {
+  repo_.mark_unread(user_id, recipient_id, [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
+    if (r && r->changed) {
+      json::object payload{{"recipient_id", recipient_id}, {"notification_id", r->notification_id}};
+      emitter_.to_users({UserEvent{user_id, "notification:unread", std::move(payload), std::nullopt}});
+    }
+    done(std::move(r));
+  });
+}
+
+void Service::mark_all_read(std::string user_id, Callback<std::int64_t> done) {
+  const auto at = clock_.wall_now();
+  repo_.mark_all_read(user_id, at, [this, user_id, at, done = std::move(done)](Result<std::int64_t> r) {
+    if (r) {
+      json::object payload{{"marked_count", *r}, {"read_at", core::format_iso8601(at)}};
+      emitter_.to_users({UserEvent{user_id, "notifications:read_all", std::move(payload), std::nullopt}});
+    }
+    done(std::move(r));
+  });
+}
+
+void Service::process_due(std::function<void(int)> done) {
+  const auto now = clock_.wall_now();
+  repo_.due_deliveries(now, kDuePage, [this, now, done = std::move(done)](Result<std::vector<InboxItem>> due) {
+    if (!due) {
+      spdlog::warn("delivery: due deliveries unavailable: {}", due.error().message);
+      if (done) done(0);
+      return;
+    }
+    std::vector<UserEvent> resend;
+    std::vector<std::string> resent_ids;
+    int moved = 0;
+    for (const auto& item : *due) {
+      const auto step = next_step(item.recipient, now, policy_);
+      using Action = DeliveryStep::Action;
+      switch (step.action) {
+      case Action::none:
+        break;
+      case Action::mark_failed:
+      case Action::mark_permanent_failure: {
+        const bool permanent = step.action == Action::mark_permanent_failure;
+        ++moved;
+        (permanent ? metrics_.deliveries_permanent_failure : metrics_.deliveries_failed)
+            .fetch_add(1, std::memory_order_relaxed);
+        repo_.update_delivery(item.recipient.recipient_id,
+                              permanent ? DeliveryStatus::permanent_failure : DeliveryStatus::failed,
+                              step.next_attempt_at, [](Result<bool>) {});
+        break;
+      }
+      case Action::resend:
+        ++moved;
+        resent_ids.push_back(item.recipient.recipient_id);
+        resend.push_back(UserEvent{item.recipient.user_id, "notification:new",
+                                   new_payload(item.notification, item.recipient.recipient_id),
+                                   ack_id_for_recipient(item.recipient.recipient_id)});
+        break;
+      }
+    }
+    if (!resend.empty()) {
+      metrics_.retries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
+      metrics_.deliveries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
+      // Pending again before the packets leave, so a receipt can never precede the state.
+      repo_.record_sent(std::move(resent_ids), now + policy_.ack_timeout,
+                        [this, resend = std::move(resend)](Result<std::int64_t>) mutable {
+                          emitter_.to_users(std::move(resend));
+                        });
+    }
+    if (done) done(moved);
+  });
+}
+
+void Service::start_scheduler() {
+  std::lock_guard lock(mutex_);
+  if (scheduler_.joinable()) return;
+  stopping_ = false;
+  scheduler_ = std::thread([this] { scheduler_main(); });
+}
+
+void Service::stop_scheduler() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+void Service::scheduler_main() {
+  // Poll often enough that a missed deadline is noticed within a tenth of the ack timeout,
+  // never more than once per 10 ms nor less than once per second.
+  const auto interval = std::clamp<std::chrono::milliseconds>(policy_.ack_timeout / 10, std::chrono::milliseconds(10),
+                                                               std::chrono::milliseconds(1000));
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    std::promise<int> pass;
+    auto moved = pass.get_future();
+    process_due([&pass](int n) { pass.set_value(n); });
+    const int n = moved.get();
+    lock.lock();
+    if (n >= kDuePage) continue; // a backlog: keep draining
+    wake_.wait_for(lock, interval, [this] { return stopping_; });
+  }
+}
+
+} // namespace herald::notify
