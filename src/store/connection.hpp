@@ -21,6 +21,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds busy_timeout{5000};
   bool fsync_every_commit = false; // synchronous=FULL instead of NORMAL; see connection.cpp
   bool query_only = false;         // the reader connection: refuses writes as a safety net
+  int cache_kib = 64 * 1024;       // page cache per connection
 };
 
 class Connection {

@@ -48,9 +48,12 @@ CREATE TABLE notifications (
   sender_username     TEXT NOT NULL,
   sender_display_name TEXT NOT NULL,
   created_at          INTEGER NOT NULL,
-  idempotency_key     TEXT UNIQUE,
+  idempotency_key     TEXT,
   recipient_count     INTEGER NOT NULL
 );
+-- Partial: most notifications carry no key, and those then cost no index entry.
+CREATE UNIQUE INDEX notifications_idempotency ON notifications(idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
 
 CREATE TABLE recipients (
   id              INTEGER PRIMARY KEY,

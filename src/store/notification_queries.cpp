@@ -99,7 +99,9 @@ Result<notify::CreatedNotification> load_created(Connection& c, std::int64_t not
 Result<notify::CreatedNotification> create_notification(Connection& c,
                                                         const notify::CreateNotificationRequest& r) {
   if (r.idempotency_key) {
-    auto st = c.prepare("SELECT id FROM notifications WHERE idempotency_key = ?1");
+    // "IS NOT NULL" lets SQLite use the partial unique index.
+    auto st =
+        c.prepare("SELECT id FROM notifications WHERE idempotency_key = ?1 AND idempotency_key IS NOT NULL");
     if (!st) return st.error();
     st->bind(1, *r.idempotency_key);
     const int rc = st->step();
