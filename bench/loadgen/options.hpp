@@ -1,0 +1,43 @@
+#pragma once
+// Command line of herald-bench: `herald-bench [scenario...] --key value ...`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herald::bench {
+
+struct Options {
+  std::vector<std::string> scenarios; // connect always runs first; then these in order
+  std::string host = "127.0.0.1";
+  uint16_t port = 3000;
+  std::string path = "/socket.io/";
+  std::string nsp = "/notifications";
+  std::string secret;
+  std::size_t connections = 1000;
+  std::size_t departments = 10;
+  std::size_t first_user = 0;
+  std::size_t max_pending = 1000;
+  double connect_rate = 0;  // handshakes started per second; 0: as fast as max_pending allows
+  double hold_seconds = 10; // idle hold after the ramp (memory and idle CPU)
+  double ramp_timeout = 120;
+  std::optional<int> server_pid;
+  std::string producer_token; // JWT with role service, or
+  std::string api_key;        // X-Api-Key
+  int api_connections = 4;
+  double notify_rate = 1000;  // targeted: notifications per second
+  double notify_seconds = 10; // targeted: how long
+  int broadcast_repeat = 3;
+  int burst_size = 10;
+  double drain_seconds = 10; // longest wait for late receipts
+  bool allow_loss = false;
+  std::string label;
+  std::string out; // JSON result file; stdout when empty
+};
+
+// Parses argv; throws std::invalid_argument with a message naming the flag.
+Options parse_options(int argc, char** argv);
+std::string usage();
+
+} // namespace herald::bench
