@@ -71,7 +71,7 @@ TEST_P(GroupCommit, QueuedRequestsShareOneTransaction) {
 
 TEST_P(GroupCommit, AFailingRequestDoesNotPoisonItsBatch) {
   auto existing = send({"u"});
-  std::promise<Result<CreatedNotification>> good1, bad_type, good2;
+  std::promise<Result<CreatedNotification>> good1, bad_type, bad_partial, good2;
   std::promise<Result<notify::NotificationType>> conflict;
   std::promise<Result<notify::ReadChange>> foreign;
   std::promise<Result<std::int64_t>> read_all;
@@ -86,9 +86,13 @@ TEST_P(GroupCommit, AFailingRequestDoesNotPoisonItsBatch) {
       return r;
     };
     repo_->create_notification(req("info", "g1"), [&](auto r) { good1.set_value(std::move(r)); });
-    // Fails after resolving (and inserting) its users: those inserts must roll back.
-    repo_->create_notification(req("no-such-type", "ghost"),
+    repo_->create_notification(req("no-such-type", "nobody"),
                                [&](auto r) { bad_type.set_value(std::move(r)); });
+    // Inserts "ghost" into the directory, then fails on the empty id: the savepoint must
+    // take the insert back while the batch's other requests commit.
+    auto partial = req("info", "ghost");
+    partial.targets.users.push_back("");
+    repo_->create_notification(partial, [&](auto r) { bad_partial.set_value(std::move(r)); });
     repo_->create_type({"info", "dup", "", ""}, [&](auto r) { conflict.set_value(std::move(r)); });
     repo_->mark_read("intruder", existing.recipients[0].recipient_id, clock_.wall_now(),
                      [&](auto r) { foreign.set_value(std::move(r)); });
@@ -97,6 +101,7 @@ TEST_P(GroupCommit, AFailingRequestDoesNotPoisonItsBatch) {
   }
   EXPECT_TRUE(good1.get_future().get());
   EXPECT_EQ(bad_type.get_future().get().error().code, StoreErrc::invalid);
+  EXPECT_EQ(bad_partial.get_future().get().error().code, StoreErrc::invalid);
   EXPECT_EQ(conflict.get_future().get().error().code, StoreErrc::conflict);
   EXPECT_EQ(foreign.get_future().get().error().code, StoreErrc::not_found);
   EXPECT_TRUE(good2.get_future().get());

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 
 namespace herald::store::test {
@@ -107,12 +108,15 @@ protected:
 class WriterGate {
 public:
   explicit WriterGate(notify::Repository& repo) {
-    std::promise<void> entered;
-    auto entered_future = entered.get_future();
-    repo.mark_all_read("gate-nobody", core::WallTime{}, [this, &entered](Result<std::int64_t>) {
-      entered.set_value();
-      release_future_.wait();
-    });
+    // The callback owns copies of the shared states: it may still be returning from
+    // wait() after this gate is gone.
+    auto entered = std::make_shared<std::promise<void>>();
+    auto entered_future = entered->get_future();
+    repo.mark_all_read("gate-nobody", core::WallTime{},
+                       [entered, release = release_future_](Result<std::int64_t>) {
+                         entered->set_value();
+                         release.wait();
+                       });
     entered_future.wait();
   }
   ~WriterGate() { release(); }
