@@ -167,7 +167,8 @@ export M_MEM="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 export V_GXX="$(g++ --version | head -1)"
 export V_NODE="$(node --version)"
 export V_SIO="$(node -p "require('$ROOT/bench/reference/node_modules/socket.io/package.json').version" 2>/dev/null || echo unknown)"
-export V_HERALD="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+local changes')"
+# HERALD_VERSION names a binary given with --herald-bin (built elsewhere) in the report.
+export V_HERALD="${HERALD_VERSION:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+local changes')}"
 export SERVERS="${servers[*]}"
 node - <<'REPORT'
 // Medians over the runs of every figure, the ratio Herald / reference, DESIGN 6 budgets.
@@ -285,8 +286,8 @@ notifications in memory.
 ## Scenarios
 
 ${env.CONNECTIONS} connections, each user \`u<N>\` in department \`d<N % 10>\`.
-- connect: ramp as fast as 1,000 handshakes in flight allow, hold idle ${env.HOLD} s (one heartbeat
-  cycle); memory per connection = (VmRSS after the hold - VmRSS before the ramp) / N.
+- connect: ramp as fast as 256 handshakes in flight allow, hold idle ${env.HOLD} s (27 s covers one
+  25 s heartbeat cycle); memory per connection = (VmRSS after the hold - VmRSS before the ramp) / N.
 - targeted: ${env.RATE} notifications/s for ${env.NOTIFY_SECONDS} s, each to one user, through
   \`POST /api/v1/notifications\` (4 keep-alive connections); latency from the scheduled API call to receipt.
 - broadcast: one \`targets: {broadcast: true}\` notification, ${env.REPEAT} repetition(s); messages/s = N / time to the last recipient.

@@ -133,6 +133,13 @@ void Fleet::on_notification(Client& client, std::string_view id, std::string_vie
   received_[client.index()].push_back(seq_of(std::string(id)));
 }
 
+std::vector<char> Fleet::ready_mask() const {
+  std::vector<char> mask(clients_.size());
+  for (std::size_t i = 0; i < clients_.size(); ++i)
+    mask[i] = is_ready(i);
+  return mask;
+}
+
 void Fleet::reset_receipts() {
   for (auto& r : received_)
     r.clear();
@@ -148,7 +155,8 @@ Verdict Fleet::verify(const Expectation& expected) {
   Verdict v;
   for (std::size_t i = 0; i < clients_.size(); ++i) {
     auto& w = want[i];
-    w.insert(w.end(), expected.everyone.begin(), expected.everyone.end());
+    if (expected.audience.empty() || expected.audience[i])
+      w.insert(w.end(), expected.everyone.begin(), expected.everyone.end());
     std::sort(w.begin(), w.end());
     auto got = received_[i];
     std::sort(got.begin(), got.end());

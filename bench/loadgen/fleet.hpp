@@ -31,6 +31,7 @@ struct FleetOptions {
 struct Expectation {
   std::vector<uint32_t> everyone;                    // seqs every client must get (broadcasts)
   std::vector<std::pair<std::size_t, uint32_t>> one; // (client, seq) pairs (targeted)
+  std::vector<char> audience;                        // who `everyone` means: clients ready at post time
 };
 
 struct Verdict {
@@ -56,6 +57,9 @@ public:
   std::size_t ready() const { return ready_; }
   std::size_t failures() const { return failures_; }
   const std::string& user_of(std::size_t client) const { return users_[client]; }
+  bool is_ready(std::size_t client) const { return clients_[client]->state() == Client::State::ready; }
+  // Which clients are ready now: the audience of a broadcast posted now.
+  std::vector<char> ready_mask() const;
 
   // The seq (dense number) of notification `id`, assigned on first sight.
   uint32_t seq_of(const std::string& id);

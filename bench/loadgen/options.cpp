@@ -15,7 +15,7 @@ std::string usage() {
   --connections N            clients in this process (at most 19000: one process opens at most 20,000 files)
   --departments D            (10)      --first-user K   user number of client 0 (0)
   --connect-rate R           handshakes started per second (0: as fast as --max-pending allows)
-  --max-pending M            handshakes in flight at once (1000)
+  --max-pending M            handshakes in flight at once (256)
   --hold S                   seconds to hold the connections idle (10)
   --server-pid PID           sample the server's VmRSS and CPU time from /proc
   --producer-token JWT | --api-key K     producer credentials for POST /api/v1/notifications

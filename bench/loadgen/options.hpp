@@ -18,7 +18,7 @@ struct Options {
   std::size_t connections = 1000;
   std::size_t departments = 10;
   std::size_t first_user = 0;
-  std::size_t max_pending = 1000;
+  std::size_t max_pending = 256;
   double connect_rate = 0;  // handshakes started per second; 0: as fast as max_pending allows
   double hold_seconds = 10; // idle hold after the ramp (memory and idle CPU)
   double ramp_timeout = 120;

@@ -163,12 +163,17 @@ asio::awaitable<void> targeted(Run& run) {
   const auto start = monotonic_ns();
   const auto total = std::size_t(o.notify_rate * o.notify_seconds);
   std::size_t sent = 0;
+  std::size_t next_client = 0;
   // Paced by the schedule, not by answers: a slow server gets the same offered load, and
   // the title carries the scheduled time, so queueing in the producer counts as latency.
   while (sent < total && monotonic_ns() - start < int64_t((o.notify_seconds + 30) * 1e9)) {
     const auto due = std::min(total, std::size_t(double(monotonic_ns() - start) / 1e9 * o.notify_rate) + 1);
     for (; sent < due; ++sent) {
-      const auto client = sent % run.fleet.size();
+      // Round robin over the clients that are connected: one that never came up is
+      // already counted as a failed connection, not as lost notifications.
+      auto client = next_client++ % run.fleet.size();
+      for (std::size_t tries = 0; tries < run.fleet.size() && !run.fleet.is_ready(client); ++tries)
+        client = next_client++ % run.fleet.size();
       const auto body =
           json::serialize(json::object{{"title", title_now()},
                                        {"content", "Targeted notification from herald-bench"},
@@ -199,6 +204,7 @@ asio::awaitable<json::object> one_broadcast(Run& run) {
   run.fleet.reset_receipts();
   // Shared: an answer that comes after the scenario gave up must not write to a dead frame.
   auto expected = std::make_shared<Expectation>();
+  expected->audience = run.fleet.ready_mask();
   const auto start = monotonic_ns();
   auto r = post(run, broadcast_body(), [expected](uint32_t seq) { expected->everyone.push_back(seq); });
   const auto want = int64_t(run.fleet.ready());
@@ -251,6 +257,7 @@ asio::awaitable<void> burst(Run& run) {
   // Shared: an answer that comes after the scenario gave up must not write to a dead frame.
   auto expected = std::make_shared<Expectation>();
   CpuMeter cpu;
+  expected->audience = run.fleet.ready_mask();
   const auto k = std::max(1, run.options.burst_size);
   const auto start = monotonic_ns();
   std::vector<std::shared_ptr<PostResult>> posts;
