@@ -8,7 +8,7 @@ namespace herald::notify {
 
 enum class DeliveryStatus {
   pending,           // committed, or sent and awaiting its ack
-  delivered,         // acknowledged by a client; final unless nothing
+  delivered,         // acknowledged by a client; final: nothing moves it back
   failed,            // an ack was missed; waiting for the next retry
   permanent_failure, // the ack of the last retry was missed
 };
