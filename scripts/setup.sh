@@ -56,4 +56,5 @@ install_npm() {
 }
 install_npm tests/js
 install_npm bench/reference
+install_npm web
 echo "setup: done"

@@ -6,7 +6,6 @@
 #include "notify/payloads.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/url/parse_query.hpp>
 #include <charconv>
 
 namespace herald::api {
@@ -29,25 +28,25 @@ void Api::list_inbox(transport::HttpRequest& req, const Caller& caller, std::vec
                      transport::Responder res) {
   notify::InboxQuery q;
   q.user_id = caller.principal->user_id;
-  auto params = boost::urls::parse_query(req.query);
+  auto params = transport::parse_query_params(req.query);
   if (!params) return res.send(error_response(400, "INVALID_PAYLOAD", "malformed query string"));
-  for (auto p : *params) {
-    if (p.key == "unread") {
-      if (p.value == "true" || p.value == "1")
+  for (const auto& [key, value] : *params) {
+    if (key == "unread") {
+      if (value == "true" || value == "1")
         q.unread = true;
-      else if (p.value == "false" || p.value == "0")
+      else if (value == "false" || value == "0")
         q.unread = false;
-      else if (!p.value.empty())
+      else if (!value.empty())
         return res.send(error_response(400, "INVALID_PAYLOAD", "unread must be true or false"));
-    } else if (p.key == "limit") {
+    } else if (key == "limit") {
       int limit = 0;
-      const auto& v = p.value;
+      const auto& v = value;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
       if (ec != std::errc() || ptr != v.data() + v.size() || limit < 1 || limit > 100)
         return res.send(error_response(400, "INVALID_PAYLOAD", "limit must be an integer from 1 to 100"));
       q.limit = limit;
-    } else if (p.key == "cursor") {
-      if (!p.value.empty()) q.cursor = std::string(p.value);
+    } else if (key == "cursor") {
+      if (!value.empty()) q.cursor = value;
     }
   }
   service_.repository().list_inbox(std::move(q), [res = share(std::move(res))](notify::Result<notify::InboxPage> page) {

@@ -57,12 +57,15 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
     return res.send(error_response(400, "INVALID_PAYLOAD", e.message));
   }
 
-  // The sender: sender_id from the directory, else the producer token's subject, else system.
+  // The sender: sender_id found in the directory, else the producer token's subject, else
+  // system (SPEC section 4).
   std::optional<notify::Sender> fallback;
-  if (!sender_id && caller.principal) {
+  if (caller.principal) {
     const auto& p = *caller.principal;
-    sender_id = p.user_id;
-    fallback = notify::Sender{p.user_id, p.username.empty() ? p.user_id : p.username, p.display_name};
+    fallback = notify::Sender{p.user_id, p.username.empty() ? p.user_id : p.username,
+                              p.display_name.empty() ? (p.username.empty() ? p.user_id : p.username)
+                                                     : p.display_name};
+    if (!sender_id) sender_id = p.user_id; // its directory entry, when it has one, wins
   }
   auto store = [this, received_at](notify::CreateNotificationRequest request, transport::Responder res) {
     service_.create(std::move(request), received_at,
@@ -83,17 +86,14 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
   }
   auto shared_res = std::make_shared<transport::Responder>(std::move(res));
   service_.repository().get_user(
-      *sender_id, [store, request = std::move(request), sender_id = *sender_id, fallback,
+      *sender_id, [store, request = std::move(request), fallback,
                    shared_res](notify::Result<notify::User> user) mutable {
         if (user) {
-          request.sender = notify::Sender{user->id, user->username.empty() ? user->id : user->username,
-                                          user->display_name.empty() ? user->username : user->display_name};
-          if (request.sender.display_name.empty()) request.sender.display_name = request.sender.username;
-        } else if (fallback) {
-          request.sender = *fallback;
-          if (request.sender.display_name.empty()) request.sender.display_name = request.sender.username;
+          const auto& u = *user;
+          const auto& name = u.username.empty() ? u.id : u.username;
+          request.sender = notify::Sender{u.id, name, u.display_name.empty() ? name : u.display_name};
         } else {
-          request.sender = notify::Sender{sender_id, sender_id, sender_id};
+          request.sender = fallback ? *fallback : system_sender();
         }
         store(std::move(request), std::move(*shared_res));
       });

@@ -17,6 +17,7 @@
 #include "notify/payloads.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
@@ -127,14 +128,19 @@ struct HeraldServer::Impl {
   void redeliver(socketio::Socket& socket, const std::string& user_id) {
     constexpr int kRedeliverLimit = 500;
     const auto loop = socket.client().session().loop_index();
+    // Pending records created from now on reach the socket live, through its room.
+    const auto cutoff = clock.wall_now();
     repository->undelivered_for_user(
         user_id, kRedeliverLimit,
-        [this, loop, weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
+        [this, loop, cutoff, weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
           if (!items || items->empty()) return;
-          loops.post(loop, [weak, items = std::move(*items)]() mutable {
+          loops.post(loop, [weak, cutoff, items = std::move(*items)]() mutable {
             auto s = weak.lock();
             if (!s || !s->connected()) return;
             for (auto& item : items) {
+              if (item.recipient.delivery_status == notify::DeliveryStatus::pending &&
+                  item.notification.created_at >= cutoff)
+                continue;
               auto packet = event_packet(notify::UserEvent{
                   item.recipient.user_id, "notification:new",
                   notify::new_payload(item.notification, item.recipient.recipient_id),
@@ -214,8 +220,14 @@ int HeraldServer::run(const std::optional<std::filesystem::path>& port_file) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // loop threads inherit the mask
   const auto port = start();
   const auto& host = impl_->config.server.listen_host;
-  spdlog::info("herald listening on {}:{} (socket.io path {}, {} event loops)", host, port,
-               impl_->config.server.path, impl_->config.server.threads);
+  spdlog::info("herald listening on {}:{} (socket.io path {}, {} event loops, store {})", host, port,
+               impl_->config.server.path, impl_->config.server.threads, impl_->config.store.url);
+  const auto shown = host == "0.0.0.0" || host == "::" ? std::string("localhost") : host;
+  std::fprintf(stderr,
+               "To try it:\n  token=$(herald token --user alice --dept eng)\n"
+               "  open http://%s:%u/?token=$token\n"
+               "  herald send --title Hello --content 'It *works*' --user alice\n",
+               shown.c_str(), static_cast<unsigned>(port));
   if (port_file) std::ofstream(*port_file) << port << "\n";
   int sig = 0;
   sigwait(&signals, &sig);

@@ -1,5 +1,7 @@
 #include "app/http_router.hpp"
 
+#include "web/assets.hpp"
+
 #include <fmt/format.h>
 
 namespace herald::app {
@@ -21,6 +23,18 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
   if (request.path == "/metrics") {
     auto res = HttpResponse::text(200, metrics());
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return responder.send(std::move(res));
+  }
+  if (read && (request.path == "/" || request.path == "/index.html")) {
+    auto res = HttpResponse::text(200, std::string(web::inbox_page()));
+    res.content_type = "text/html; charset=utf-8";
+    res.with_header("Cache-Control", "no-cache").with_header("X-Content-Type-Options", "nosniff");
+    return responder.send(std::move(res));
+  }
+  if (read && request.path == "/assets/socket.io.min.js") {
+    auto res = HttpResponse::text(200, std::string(web::socketio_client()));
+    res.content_type = "application/javascript; charset=utf-8";
+    res.with_header("Cache-Control", "public, max-age=86400");
     return responder.send(std::move(res));
   }
   responder.send(HttpResponse::json(404, R"({"error":{"code":"NOT_FOUND","message":"no such path"}})"));

@@ -4,6 +4,7 @@ namespace herald::core {
 
 TimedEntry::~TimedEntry() {
   if (wheel_) wheel_->cancel(*this);
+  if (firing_in_) firing_in_->cancel(*this);
 }
 
 TimerWheel::TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis tick, std::size_t slots)
@@ -12,6 +13,8 @@ TimerWheel::TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis
 }
 
 TimerWheel::~TimerWheel() {
+  for (auto* e : firing_)
+    if (e) e->firing_in_ = nullptr;
   for (auto* head : slots_) {
     for (auto* e = head; e;) {
       auto* next = e->next_;
@@ -31,6 +34,7 @@ uint64_t TimerWheel::tick_of(SteadyTime t) const {
 
 void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
   if (entry.wheel_) unlink(entry);
+  if (entry.firing_in_) unfire(entry);
   if (count_ == 0) {
     // Idle wheel: catch up without walking the ticks nobody waited for.
     const auto now = clock_.steady_now();
@@ -43,6 +47,13 @@ void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
 
 void TimerWheel::cancel(TimedEntry& entry) {
   if (entry.wheel_ == this) unlink(entry);
+  if (entry.firing_in_ == this) unfire(entry);
+}
+
+void TimerWheel::unfire(TimedEntry& entry) {
+  for (auto*& e : firing_)
+    if (e == &entry) e = nullptr;
+  entry.firing_in_ = nullptr;
 }
 
 void TimerWheel::link(TimedEntry& entry) {
@@ -73,24 +84,26 @@ void TimerWheel::advance_to(SteadyTime now) {
   while (current_tick_ < target && count_ > 0) {
     ++current_tick_;
     auto& head = slots_[current_tick_ % slots_.size()];
-    // Collect due entries first: callbacks may schedule into this very slot. Callbacks
-    // never destroy other entries synchronously (sessions are reaped later).
-    TimedEntry* due = nullptr;
+    // Collect due entries first: callbacks may schedule, cancel or destroy any entry,
+    // including one collected here (unfire() then blanks it out).
+    firing_.clear();
     for (auto* e = head; e;) {
       auto* next = e->next_;
       if (e->due_tick_ <= current_tick_) {
         unlink(*e);
-        e->next_ = due;
-        due = e;
+        e->firing_in_ = this;
+        firing_.push_back(e);
       }
       e = next;
     }
-    while (due) {
-      auto* e = due;
-      due = e->next_;
-      e->next_ = nullptr;
+    for (std::size_t i = 0; i < firing_.size(); ++i) {
+      auto* e = firing_[i];
+      if (!e) continue;
+      e->firing_in_ = nullptr;
+      firing_[i] = nullptr;
       e->on_timer();
     }
+    firing_.clear();
   }
   if (count_ == 0) current_tick_ = std::max(current_tick_, target);
 }

@@ -32,6 +32,7 @@ private:
   TimedEntry* prev_ = nullptr;
   TimedEntry* next_ = nullptr;
   TimerWheel* wheel_ = nullptr;
+  TimerWheel* firing_in_ = nullptr; // due in the wheel's current pass, not yet called
   uint64_t due_tick_ = 0;
 };
 
@@ -55,6 +56,8 @@ private:
   uint64_t tick_of(SteadyTime t) const;
   void link(TimedEntry& entry);
   void unlink(TimedEntry& entry);
+  // Drops `entry` from the current pass (it was rescheduled, cancelled or destroyed).
+  void unfire(TimedEntry& entry);
   void arm();
 
   boost::asio::io_context* loop_;
@@ -64,6 +67,7 @@ private:
   uint64_t current_tick_ = 0;
   std::vector<TimedEntry*> slots_; // heads of intrusive doubly-linked lists
   std::size_t count_ = 0;
+  std::vector<TimedEntry*> firing_; // the current pass: callbacks may touch any entry
   std::unique_ptr<boost::asio::steady_timer> timer_;
   bool armed_ = false;
 };

@@ -2,7 +2,6 @@
 
 #include "core/ids.hpp"
 
-#include <boost/url/parse_query.hpp>
 #include <future>
 #include <spdlog/spdlog.h>
 
@@ -20,16 +19,16 @@ struct Query {
 
 Query parse_query(std::string_view q) {
   Query out;
-  auto params = boost::urls::parse_query(q);
+  auto params = transport::parse_query_params(q);
   if (!params) return out;
-  for (auto p : *params) {
-    if (p.key == "EIO") {
-      out.eio = p.value;
+  for (auto& [key, value] : *params) {
+    if (key == "EIO") {
+      out.eio = std::move(value);
       out.has_eio = true;
-    } else if (p.key == "transport") {
-      out.transport = p.value;
-    } else if (p.key == "sid") {
-      out.sid = p.value;
+    } else if (key == "transport") {
+      out.transport = std::move(value);
+    } else if (key == "sid") {
+      out.sid = std::move(value);
     }
   }
   return out;

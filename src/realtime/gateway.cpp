@@ -4,7 +4,7 @@
 #include "core/timer_wheel.hpp"
 #include "socketio/client.hpp"
 
-#include <boost/url/parse_query.hpp>
+#include "transport/http_message.hpp"
 #include <spdlog/spdlog.h>
 
 namespace herald::realtime {
@@ -39,10 +39,10 @@ namespace {
 Gateway::SocketState* state_of(const socketio::Socket& socket) { return socket.data<Gateway::SocketState>(); }
 
 std::optional<std::string> query_token(std::string_view query) {
-  auto params = boost::urls::parse_query(query);
+  auto params = transport::parse_query_params(query);
   if (!params) return std::nullopt;
-  for (auto p : *params)
-    if (p.key == "token") return std::string(p.value);
+  for (auto& [key, value] : *params)
+    if (key == "token") return std::move(value);
   return std::nullopt;
 }
 

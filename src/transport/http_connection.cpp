@@ -66,12 +66,14 @@ void HttpConnection::read_request() {
 void HttpConnection::on_read(const boost::system::error_code& ec) {
   deadline_.cancel();
   if (closed_) return;
-  if (ec == http::error::body_limit) return write_simple(413, "payload too large\n");
-  if (ec == http::error::header_limit) return write_simple(431, "request header fields too large\n");
+  if (ec == http::error::body_limit)
+    return write_simple(413, R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"the body exceeds the size limit"}})");
+  if (ec == http::error::header_limit)
+    return write_simple(431, R"({"error":{"code":"HEADERS_TOO_LARGE","message":"request header fields too large"}})");
   if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec == asio::error::operation_aborted)
     return close();
-  if (ec) return write_simple(400, "bad request\n");
+  if (ec) return write_simple(400, R"({"error":{"code":"BAD_REQUEST","message":"malformed HTTP request"}})");
 
   auto msg = parser_->release();
   parser_.reset();
@@ -92,7 +94,7 @@ void HttpConnection::on_read(const boost::system::error_code& ec) {
   if (req.method == "GET" && iequals(req.header("Upgrade"), "websocket")) {
     const auto key = std::string(req.header("Sec-WebSocket-Key"));
     if (req.header("Sec-WebSocket-Version") != "13" || key.empty())
-      return write_simple(400, "bad websocket handshake\n");
+      return write_simple(400, R"({"error":{"code":"BAD_REQUEST","message":"bad WebSocket handshake"}})");
     closed_ = true; // the socket leaves this object
     const int fd = socket_.release(ep_ec);
     if (ep_ec) return;
@@ -146,10 +148,10 @@ void HttpConnection::respond(HttpResponse response) {
   });
 }
 
-void HttpConnection::write_simple(unsigned status, std::string body) {
+void HttpConnection::write_simple(unsigned status, std::string json_body) {
   keep_alive_ = false;
   awaiting_response_ = true;
-  respond(HttpResponse::text(status, std::move(body)));
+  respond(HttpResponse::json(status, std::move(json_body)));
 }
 
 void HttpConnection::close() {

@@ -1,5 +1,7 @@
 #include "transport/http_message.hpp"
 
+#include <boost/url/parse_query.hpp>
+
 namespace herald::transport {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -11,6 +13,16 @@ bool iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+std::optional<HeaderList> parse_query_params(std::string_view query) {
+  auto params = boost::urls::parse_query(query);
+  if (!params) return std::nullopt;
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  HeaderList out;
+  for (auto p : *params) out.emplace_back(p.key.decode(opts), p.has_value ? p.value.decode(opts) : std::string());
+  return out;
 }
 
 std::string_view HttpRequest::header(std::string_view name) const {

@@ -1,6 +1,7 @@
 #pragma once
 // Plain HTTP request and response values, so that layers above transport never see Beast.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,10 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive ASCII comparison, as HTTP field names need.
 bool iequals(std::string_view a, std::string_view b);
+
+// The parameters of a query string, percent-decoded ('+' is a space, as browsers send
+// forms). nullopt when the query is malformed.
+std::optional<HeaderList> parse_query_params(std::string_view query);
 
 struct HttpRequest {
   std::string method; // "GET", "POST", ...

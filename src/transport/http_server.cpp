@@ -73,6 +73,9 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port) {
     tcp::acceptor probe(loops_.loop(0));
     tcp::endpoint endpoint(address, port);
     probe.open(endpoint.protocol());
+    // reuse_address: connections of a previous run in TIME_WAIT must not block a restart;
+    // a live listener still conflicts, since the probe does not set SO_REUSEPORT.
+    probe.set_option(tcp::acceptor::reuse_address(true));
     probe.bind(endpoint); // throws "address already in use"
   }
   for (std::size_t i = 0; i < loops_.size(); ++i) {
