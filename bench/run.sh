@@ -167,8 +167,8 @@ export M_MEM="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 export V_GXX="$(g++ --version | head -1)"
 export V_NODE="$(node --version)"
 export V_SIO="$(node -p "require('$ROOT/bench/reference/node_modules/socket.io/package.json').version" 2>/dev/null || echo unknown)"
-# HERALD_VERSION names a binary given with --herald-bin (built elsewhere) in the report.
-export V_HERALD="${HERALD_VERSION:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+local changes')}"
+# BENCH_HERALD_VERSION names a binary given with --herald-bin (built elsewhere) in the report.
+export V_HERALD="${BENCH_HERALD_VERSION:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+local changes')}"
 export SERVERS="${servers[*]}"
 node - <<'REPORT'
 // Medians over the runs of every figure, the ratio Herald / reference, DESIGN 6 budgets.
