@@ -3,7 +3,7 @@
 #include "api/api.hpp"
 #include "app/http_router.hpp"
 #include "app/secret.hpp"
-#include "app/socketio_emitter.hpp"
+#include "app/batching_emitter.hpp"
 #include "auth/key_set.hpp"
 #include "auth/verifier.hpp"
 #include "core/loop_group.hpp"
@@ -18,6 +18,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <mutex>
+#include <unordered_map>
 #include <fmt/format.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
@@ -69,6 +71,17 @@ std::unique_ptr<notify::Repository> open_store(const Config& config) {
   return std::move(*repo);
 }
 
+realtime::GatewayOptions gateway_options(const Config& config) {
+  realtime::GatewayOptions o;
+  o.reject_mode =
+      config.auth.reject_mode == RejectMode::event ? realtime::RejectMode::event : realtime::RejectMode::connect_error;
+  o.leeway = std::chrono::duration_cast<std::chrono::seconds>(config.auth.leeway);
+  o.limits.max_connections_per_user = config.limits.max_connections_per_user;
+  o.limits.max_events_per_minute = config.limits.max_events_per_minute;
+  o.limits.ban_duration = config.limits.ban_duration;
+  return o;
+}
+
 notify::DeliveryPolicy delivery_policy(const Config& config) {
   return notify::DeliveryPolicy{config.delivery.ack_timeout, config.delivery.retry_backoff};
 }
@@ -77,12 +90,10 @@ struct HeraldServer::Impl {
   Impl(Config c, const core::Clock& clk)
       : config(std::move(c)), clock(clk), verifier(make_verifier(config)), repository(open_store(config)),
         loops(config.server.threads), io(loops, socketio_options(config, clock)),
-        emitter(io.of(realtime::kNamespace)), service(*repository, emitter, clock, delivery_policy(config)),
+        emitter(io.of(realtime::kNamespace), loops, *repository, config.delivery.batch_window,
+                config.delivery.ack_timeout), service(*repository, emitter, clock, delivery_policy(config)),
         gateway(io, verifier,
-                realtime::GatewayOptions{config.auth.reject_mode == RejectMode::event ? realtime::RejectMode::event
-                                                                                      : realtime::RejectMode::connect_error,
-                                         std::chrono::duration_cast<std::chrono::seconds>(config.auth.leeway)},
-                clock, gateway_hooks()),
+                gateway_options(config), clock, gateway_hooks()),
         api(service, verifier, clock, api::ApiOptions{config.auth.api_keys}), router(io),
         http(loops, router, http_limits()) {
     router.set_api([this](transport::HttpRequest&& req, transport::Responder res) {
@@ -101,7 +112,16 @@ struct HeraldServer::Impl {
   realtime::GatewayHooks gateway_hooks() {
     realtime::GatewayHooks h;
     h.on_authenticated = [this](const auth::Principal& p) {
-      // The directory learns users and their departments from their tokens.
+      // The directory learns users and their departments from their tokens; a reconnect
+      // with the same claims costs no write.
+      std::size_t digest = std::hash<std::string>{}(p.username) ^ (std::hash<std::string>{}(p.display_name) << 1);
+      for (const auto& d : p.departments) digest = digest * 31 + std::hash<std::string>{}(d);
+      {
+        std::lock_guard lock(directory_mutex);
+        auto [it, inserted] = directory_seen.try_emplace(p.user_id, digest);
+        if (!inserted && it->second == digest) return;
+        it->second = digest;
+      }
       notify::UserUpdate u;
       u.id = p.user_id;
       if (!p.username.empty()) u.username = p.username;
@@ -119,7 +139,11 @@ struct HeraldServer::Impl {
       });
     };
     h.on_packet_ack = [this](const std::string& user, uint64_t ack_id) {
-      if (auto rid = notify::recipient_for_ack_id(ack_id)) service.acknowledge(user, *rid, [](notify::Result<void>) {});
+      if (auto rid = notify::recipient_for_ack_id(ack_id)) {
+        service.acknowledge(user, *rid, [](notify::Result<void>) {});
+        return;
+      }
+      for (auto& rid : emitter.take_batch_ack(ack_id)) service.acknowledge(user, rid, [](notify::Result<void>) {});
     };
     return h;
   }
@@ -176,7 +200,7 @@ struct HeraldServer::Impl {
   std::unique_ptr<notify::Repository> repository;
   core::LoopGroup loops;
   socketio::Server io;
-  SocketioEmitter emitter;
+  BatchingEmitter emitter;
   notify::Service service;
   realtime::Gateway gateway;
   api::Api api;
@@ -184,6 +208,8 @@ struct HeraldServer::Impl {
   transport::HttpServer http;
   bool started = false;
   bool stopped = false;
+  std::mutex directory_mutex;
+  std::unordered_map<std::string, std::size_t> directory_seen; // user -> digest of last claims written
 };
 
 HeraldServer::HeraldServer(Config config, const core::Clock& clock)

@@ -12,6 +12,7 @@ namespace json = boost::json;
 
 std::string user_room(std::string_view user_id) { return "user:" + std::string(user_id); }
 std::string dept_room(std::string_view dept_id) { return "dept:" + std::string(dept_id); }
+std::string batch_user_room(std::string_view user_id) { return "batch:user:" + std::string(user_id); }
 
 void emit_error(socketio::Socket& socket, std::string_view code, std::string_view message, json::value details) {
   json::object body{{"message", message}, {"code", code}};
@@ -25,6 +26,12 @@ struct Gateway::SocketState final : core::TimedEntry {
   std::optional<auth::Principal> principal;
   std::string rejected_code; // legacy event mode: why the socket is about to be dropped
   core::WallTime connected_at;
+  EventBudget budget;
+  UserLimits* counted_in = nullptr; // set once the connection counts against its user
+
+  ~SocketState() override {
+    if (counted_in) counted_in->release(principal->user_id);
+  }
 
   void on_timer() override {
     auto s = socket.lock();
@@ -38,12 +45,20 @@ namespace {
 
 Gateway::SocketState* state_of(const socketio::Socket& socket) { return socket.data<Gateway::SocketState>(); }
 
-std::optional<std::string> query_token(std::string_view query) {
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
   auto params = transport::parse_query_params(query);
   if (!params) return std::nullopt;
   for (auto& [key, value] : *params)
-    if (key == "token") return std::move(value);
+    if (key == name) return std::move(value);
   return std::nullopt;
+}
+
+// Opt-in to notification:batch: handshake auth.batch: true, or query batch=1 (or true).
+bool wants_batches(const socketio::Handshake& hs) {
+  if (const auto* o = hs.auth.if_object())
+    if (const auto* b = o->if_contains("batch"); b && b->is_bool() && b->as_bool()) return true;
+  const auto q = query_param(hs.query, "batch");
+  return q && (*q == "1" || *q == "true");
 }
 
 std::optional<std::string_view> auth_token(const json::value& auth) {
@@ -86,23 +101,23 @@ const auth::Principal* principal_of(const socketio::Socket& socket) {
 Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options,
                  const core::Clock& clock, GatewayHooks hooks)
     : io_(io), nsp_(io.of(kNamespace)), verifier_(verifier), options_(options), clock_(clock),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)), limits_(options.limits, clock) {
   nsp_.use([this](socketio::Socket& s) { return authenticate(s); });
   nsp_.on_connection([this](socketio::Socket& s) { on_connection(s); });
   nsp_.on("auth:refresh", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
-    on_refresh(s, std::move(p), std::move(a));
+    if (charge(s)) on_refresh(s, std::move(p), std::move(a));
   });
   nsp_.on("notification:acknowledge", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
-    on_acknowledge(s, std::move(p), std::move(a));
+    if (charge(s)) on_acknowledge(s, std::move(p), std::move(a));
   });
   nsp_.on("ping", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
-    on_ping(s, std::move(p), std::move(a));
+    if (charge(s)) on_ping(s, std::move(p), std::move(a));
   });
   nsp_.on_unmatched_ack([this](socketio::Socket& s, uint64_t id, socketio::Payload&&) {
     if (const auto* p = principal_of(s); p && hooks_.on_packet_ack) hooks_.on_packet_ack(p->user_id, id);
   });
   nsp_.on_any([this](socketio::Socket& s, std::string_view event, socketio::Payload&& p, socketio::Ack a) {
-    on_unknown(s, event, std::move(p), std::move(a));
+    if (charge(s)) on_unknown(s, event, std::move(p), std::move(a));
   });
 }
 
@@ -120,7 +135,7 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
                                   json::object{{"code", code}}};
   };
   const auto& hs = socket.handshake();
-  const auto from_query = query_token(hs.query);
+  const auto from_query = query_param(hs.query, "token");
   std::optional<std::string_view> header;
   if (!hs.authorization.empty()) header = hs.authorization;
   const auto token = auth::extract_token(auth_token(hs.auth),
@@ -134,9 +149,21 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
   }
   auto principal = auth::principal_from_claims(*claims);
   if (!principal) return refuse(auth::error_code(principal.error()));
+  // Limits refuse with CONNECT_ERROR in every reject mode (SPEC section 6).
+  const auto verdict = limits_.admit(principal->user_id);
+  if (verdict.admission == UserLimits::Admission::banned)
+    return socketio::ConnectError{"Temporarily banned",
+                                  json::object{{"code", "BANNED"}, {"retry_after", verdict.retry_after_seconds}}};
+  if (verdict.admission == UserLimits::Admission::too_many)
+    return socketio::ConnectError{"Too many connections", json::object{{"code", "TOO_MANY_CONNECTIONS"}}};
+  state->counted_in = &limits_;
   socket.join(user_room(principal->user_id));
   for (const auto& d : principal->departments) socket.join(dept_room(d));
   socket.join(kBroadcastRoom);
+  if (wants_batches(hs)) {
+    socket.join(kBatchRoom);
+    socket.join(batch_user_room(principal->user_id));
+  }
   state->principal = std::move(*principal);
   return std::nullopt;
 }
@@ -170,6 +197,27 @@ void Gateway::arm_expiry(socketio::Socket& socket, SocketState& state) {
   const auto ends = *state.principal->expires_at + options_.leeway;
   const auto left = ends - clock_.wall_now();
   wheel.schedule(state, clock_.steady_now() + std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+}
+
+bool Gateway::charge(socketio::Socket& socket) {
+  auto* state = state_of(socket);
+  if (!state || !state->principal) return false;
+  const auto now = clock_.steady_now();
+  const auto limit = options_.limits.max_events_per_minute;
+  switch (state->budget.spend(now, limit)) {
+  case EventBudget::Outcome::allowed:
+    return true;
+  case EventBudget::Outcome::dropped:
+    emit_error(socket, "RATE_LIMITED", "Too many events",
+               json::object{{"limit", limit}, {"retry_after", state->budget.retry_after(now)}});
+    return false;
+  case EventBudget::Outcome::exhausted:
+    emit_error(socket, "BANNED", "Too many events: temporarily banned");
+    limits_.ban(state->principal->user_id);
+    socket.disconnect();
+    return false;
+  }
+  return false;
 }
 
 void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {

@@ -8,6 +8,7 @@
 #include "auth/principal.hpp"
 #include "auth/verifier.hpp"
 #include "core/clock.hpp"
+#include "realtime/user_limits.hpp"
 #include "socketio/server.hpp"
 
 #include <chrono>
@@ -21,12 +22,16 @@ inline constexpr std::string_view kNamespace = "/notifications";
 std::string user_room(std::string_view user_id);
 std::string dept_room(std::string_view dept_id);
 inline constexpr std::string_view kBroadcastRoom = "broadcast";
+// Sockets that opted in to notification:batch are also in these two rooms.
+inline constexpr std::string_view kBatchRoom = "batch";
+std::string batch_user_room(std::string_view user_id);
 
 enum class RejectMode { connect_error, event };
 
 struct GatewayOptions {
   RejectMode reject_mode = RejectMode::connect_error;
   std::chrono::seconds leeway{30};
+  LimitOptions limits;
 };
 
 // The outcome of notification:acknowledge, decided by the store.
@@ -68,6 +73,9 @@ private:
   void on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&& payload,
                   socketio::Ack ack);
   void arm_expiry(socketio::Socket& socket, SocketState& state);
+  // Spends one event of the socket's budget; false (after telling the client) when the
+  // event must be dropped.
+  bool charge(socketio::Socket& socket);
 
   socketio::Server& io_;
   socketio::Namespace& nsp_;
@@ -75,6 +83,7 @@ private:
   GatewayOptions options_;
   const core::Clock& clock_;
   GatewayHooks hooks_;
+  UserLimits limits_;
 };
 
 // error {message, code, details?}: the one shape of every client-facing error event.

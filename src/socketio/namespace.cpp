@@ -59,23 +59,18 @@ void Namespace::dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& pa
   if (on_unmatched_ack_) on_unmatched_ack_(socket, id, std::move(payload));
 }
 
-void Namespace::broadcast_each(std::vector<std::pair<std::string, Packet>> packets) {
-  using Batch = std::vector<std::pair<std::string, EncodedPacket>>;
+void Namespace::broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> packets) {
+  using Batch = std::vector<std::pair<BroadcastOptions, EncodedPacket>>;
   auto batch = std::make_shared<Batch>();
   batch->reserve(packets.size());
-  for (auto& [room, packet] : packets) {
+  for (auto& [options, packet] : packets) {
     packet.nsp = name_;
-    batch->emplace_back(std::move(room), encode_for_wire(packet));
+    batch->emplace_back(std::move(options), encode_for_wire(packet));
   }
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i) {
     loops.post(i, [this, i, batch] {
-      BroadcastOptions options;
-      options.rooms.resize(1);
-      for (const auto& [room, frames] : *batch) {
-        options.rooms.front() = room;
-        deliver_local(i, frames, options);
-      }
+      for (const auto& [options, frames] : *batch) deliver_local(i, frames, options);
     });
   }
 }

@@ -82,9 +82,10 @@ public:
   void emit(std::string_view event, boost::json::array args = {}, std::vector<std::string> attachments = {});
   // Sends `packet` to the sockets that `options` select, on every loop. Thread-safe.
   void broadcast(const Packet& packet, const BroadcastOptions& options);
-  // Many packets, each to one room, in one hop per loop (a fan-out of distinct payloads,
-  // such as one notification per user with its own recipient id). Thread-safe.
-  void broadcast_each(std::vector<std::pair<std::string, Packet>> packets);
+  // Many packets, each to its own selection of sockets, in one hop per loop (a fan-out of
+  // distinct payloads, such as one notification per user with its own recipient id).
+  // Thread-safe.
+  void broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> packets);
   // The part of a broadcast that runs on one loop (also used by cluster adapters).
   void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);
   // Sockets connected on the calling loop.

@@ -1,6 +1,7 @@
 #include "socketio/packet.hpp"
 
 #include <array>
+#include <cmath>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -29,6 +30,24 @@ bool payload_valid(PacketType type, const boost::json::value& v, bool present) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// 1e400 parses as infinity, which JSON cannot carry back out: refuse it at the door.
+bool all_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+  case boost::json::kind::double_:
+    return std::isfinite(v.get_double());
+  case boost::json::kind::array:
+    for (const auto& e : v.get_array())
+      if (!all_finite(e)) return false;
+    return true;
+  case boost::json::kind::object:
+    for (const auto& kv : v.get_object())
+      if (!all_finite(kv.value())) return false;
+    return true;
+  default:
+    return true;
+  }
+}
 
 } // namespace
 
@@ -82,7 +101,7 @@ std::optional<Packet> decode(std::string_view s, std::size_t max_attachments) {
   if (present) {
     boost::system::error_code ec;
     p.data = boost::json::parse(s.substr(i), ec);
-    if (ec) return std::nullopt;
+    if (ec || !all_finite(p.data)) return std::nullopt;
   }
   if (!payload_valid(p.type, p.data, present)) return std::nullopt;
   if (p.id && p.type != PacketType::event && p.type != PacketType::binary_event && p.type != PacketType::ack &&

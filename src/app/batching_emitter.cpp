@@ -1,0 +1,117 @@
+#include "app/batching_emitter.hpp"
+
+#include "realtime/gateway.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
+#include <functional>
+
+namespace herald::app {
+namespace json = boost::json;
+
+namespace {
+// Batch ack ids live below the recipient ack ids (2^40 and up) and far above the engine's
+// own per-socket counters.
+constexpr uint64_t kBatchAckBase = uint64_t{1} << 39;
+} // namespace
+
+socketio::Packet event_packet(notify::UserEvent&& e) {
+  socketio::Packet p;
+  p.type = socketio::PacketType::event;
+  p.id = e.ack_id;
+  p.data = json::array{json::string(e.event), std::move(e.payload)};
+  return p;
+}
+
+BatchingEmitter::BatchingEmitter(socketio::Namespace& nsp, core::LoopGroup& loops, notify::Repository& repository,
+                                 std::chrono::milliseconds batch_window, std::chrono::milliseconds ack_timeout)
+    : nsp_(nsp), loops_(loops), repository_(repository), window_(batch_window), ack_memory_(ack_timeout * 2),
+      next_batch_ack_(kBatchAckBase) {}
+
+void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
+  std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> now;
+  now.reserve(events.size());
+  std::vector<std::string> to_schedule;
+  for (auto& e : events) {
+    socketio::BroadcastOptions options;
+    options.rooms.push_back(realtime::user_room(e.user_id));
+    if (e.event == "notification:new") {
+      options.except.emplace_back(realtime::kBatchRoom);
+      std::lock_guard lock(mutex_);
+      auto& pending = pending_[e.user_id];
+      if (pending.events.empty()) to_schedule.push_back(e.user_id);
+      pending.events.push_back(e); // a copy: the batching sockets get it later
+    }
+    now.emplace_back(std::move(options), event_packet(std::move(e)));
+  }
+  nsp_.broadcast_each(std::move(now));
+  for (auto& user : to_schedule) {
+    const auto loop = std::hash<std::string>{}(user) % loops_.size();
+    auto timer = std::make_shared<boost::asio::steady_timer>(loops_.loop(loop), window_);
+    timer->async_wait([this, timer, user](const boost::system::error_code& ec) {
+      if (!ec) flush(user);
+    });
+  }
+}
+
+void BatchingEmitter::flush(const std::string& user_id) {
+  std::vector<notify::UserEvent> events;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = pending_.find(user_id);
+    if (it == pending_.end()) return;
+    events = std::move(it->second.events);
+    pending_.erase(it);
+  }
+  socketio::BroadcastOptions options;
+  options.rooms.push_back(realtime::batch_user_room(user_id));
+  if (events.size() == 1) {
+    std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
+    one.emplace_back(std::move(options), event_packet(std::move(events.front())));
+    return nsp_.broadcast_each(std::move(one));
+  }
+  // A burst: one notification:batch with the user's unread count as it is now.
+  repository_.unread_count(user_id, [this, options = std::move(options),
+                                     events = std::move(events)](notify::Result<std::int64_t> unread) mutable {
+    json::array notifications;
+    std::vector<std::string> recipient_ids;
+    for (auto& e : events) {
+      if (const auto* rid = e.payload.if_contains("recipient_id"); rid && rid->is_string())
+        recipient_ids.emplace_back(rid->as_string());
+      notifications.push_back(std::move(e.payload));
+    }
+    socketio::Packet p;
+    p.type = socketio::PacketType::event;
+    p.data = json::array{"notification:batch", json::object{{"notifications", std::move(notifications)},
+                                                            {"unread_count", unread ? *unread : 0}}};
+    {
+      std::lock_guard lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      while (!batch_ack_order_.empty()) {
+        auto it = batch_acks_.find(batch_ack_order_.front());
+        if (it != batch_acks_.end() && it->second.expires > now) break;
+        if (it != batch_acks_.end()) batch_acks_.erase(it);
+        batch_ack_order_.pop_front();
+      }
+      const uint64_t id = next_batch_ack_++;
+      if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
+      batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
+      batch_ack_order_.push_back(id);
+      p.id = id;
+    }
+    std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
+    one.emplace_back(std::move(options), std::move(p));
+    nsp_.broadcast_each(std::move(one));
+  });
+}
+
+std::vector<std::string> BatchingEmitter::take_batch_ack(uint64_t ack_id) {
+  std::lock_guard lock(mutex_);
+  auto it = batch_acks_.find(ack_id);
+  if (it == batch_acks_.end()) return {};
+  auto ids = std::move(it->second.recipient_ids);
+  batch_acks_.erase(it);
+  return ids;
+}
+
+} // namespace herald::app

@@ -1,0 +1,56 @@
+#pragma once
+// notify::Emitter over Socket.IO, with the opt-in batching of SPEC section 3: sockets that
+// asked for it (handshake auth.batch: true or query batch=1) are in the rooms `batch` and
+// `batch:user:{id}`; their notification:new events wait `batch_window`, and a burst of
+// several leaves as one notification:batch {notifications, unread_count}. Every other
+// socket, and every other event, goes out at once.
+
+#include "core/loop_group.hpp"
+#include "notify/emitter.hpp"
+#include "notify/repository.hpp"
+#include "socketio/namespace.hpp"
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace herald::app {
+
+class BatchingEmitter final : public notify::Emitter {
+public:
+  BatchingEmitter(socketio::Namespace& nsp, core::LoopGroup& loops, notify::Repository& repository,
+                  std::chrono::milliseconds batch_window, std::chrono::milliseconds ack_timeout);
+
+  void to_users(std::vector<notify::UserEvent> events) override;
+  // The recipient ids acknowledged by the Socket.IO ack of a notification:batch, if
+  // `ack_id` names one (each batch is acknowledged once, as a whole).
+  std::vector<std::string> take_batch_ack(uint64_t ack_id);
+
+private:
+  struct Pending {
+    std::vector<notify::UserEvent> events;
+  };
+  void flush(const std::string& user_id);
+
+  socketio::Namespace& nsp_;
+  core::LoopGroup& loops_;
+  notify::Repository& repository_;
+  std::chrono::milliseconds window_;
+  std::chrono::milliseconds ack_memory_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Pending> pending_;
+  struct BatchAck {
+    std::vector<std::string> recipient_ids;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::unordered_map<uint64_t, BatchAck> batch_acks_; // bounded by ack_memory_
+  std::deque<uint64_t> batch_ack_order_;
+  uint64_t next_batch_ack_;
+};
+
+// The Socket.IO packet of one user event (for a direct send to one socket).
+socketio::Packet event_packet(notify::UserEvent&& event);
+
+} // namespace herald::app

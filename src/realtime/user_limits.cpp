@@ -1,0 +1,65 @@
+#include "realtime/user_limits.hpp"
+
+namespace herald::realtime {
+namespace {
+constexpr auto kMinute = std::chrono::minutes(1);
+constexpr std::size_t kRefusalsBeforeBan = 10;
+} // namespace
+
+int64_t UserLimits::seconds_left(const Entry& e, core::SteadyTime now) const {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(e.banned_until - now).count();
+  return left <= 0 ? 0 : (left + 999) / 1000;
+}
+
+UserLimits::Verdict UserLimits::admit(const std::string& user) {
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  auto& e = users_[user];
+  if (e.banned_until > now) return {Admission::banned, seconds_left(e, now)};
+  if (e.connections >= options_.max_connections_per_user) {
+    while (!e.refusals.empty() && now - e.refusals.front() > kMinute) e.refusals.pop_front();
+    e.refusals.push_back(now);
+    if (e.refusals.size() >= kRefusalsBeforeBan) {
+      e.refusals.clear();
+      e.banned_until = now + options_.ban_duration;
+    }
+    return {Admission::too_many, 0};
+  }
+  ++e.connections;
+  return {};
+}
+
+void UserLimits::release(const std::string& user) {
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(user);
+  if (it == users_.end()) return;
+  auto& e = it->second;
+  if (e.connections > 0) --e.connections;
+  // Forget idle users so the map does not grow with every user ever seen.
+  if (e.connections == 0 && e.banned_until <= now && e.refusals.empty()) users_.erase(it);
+}
+
+void UserLimits::ban(const std::string& user) {
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  users_[user].banned_until = now + options_.ban_duration;
+}
+
+EventBudget::Outcome EventBudget::spend(core::SteadyTime now, uint32_t limit) {
+  if (used_ == 0 || now - window_start_ >= kMinute) {
+    window_start_ = now;
+    used_ = 0;
+  }
+  ++used_;
+  if (used_ <= limit) return Outcome::allowed;
+  if (used_ - limit >= limit) return Outcome::exhausted;
+  return Outcome::dropped;
+}
+
+int64_t EventBudget::retry_after(core::SteadyTime now) const {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(window_start_ + kMinute - now).count();
+  return left <= 0 ? 0 : (left + 999) / 1000;
+}
+
+} // namespace herald::realtime
