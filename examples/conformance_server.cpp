@@ -62,7 +62,8 @@ void install_echo(socketio::Namespace& nsp) {
   nsp.on("message", [](socketio::Socket& s, socketio::Payload&& p, socketio::Ack) {
     s.emit("message-back", std::move(p.args), std::move(p.attachments));
   });
-  nsp.on("message-with-ack", [](socketio::Socket&, socketio::Payload&& p, socketio::Ack ack) { ack(std::move(p)); });
+  nsp.on("message-with-ack",
+         [](socketio::Socket&, socketio::Payload&& p, socketio::Ack ack) { ack(std::move(p)); });
 }
 
 } // namespace

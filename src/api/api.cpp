@@ -7,7 +7,8 @@
 
 namespace herald::api {
 
-Api::Api(notify::Service& service, const auth::Verifier& verifier, const core::Clock& clock, ApiOptions options)
+Api::Api(notify::Service& service, const auth::Verifier& verifier, const core::Clock& clock,
+         ApiOptions options)
     : service_(service), verifier_(verifier), clock_(clock), options_(std::move(options)) {
   routes_ = {
       {"POST", {"notifications"}, Who::producer, &Api::create_notification},
@@ -70,7 +71,8 @@ bool key_matches(std::string_view given, const std::vector<std::string>& keys) {
 
 } // namespace
 
-std::variant<Caller, transport::HttpResponse> Api::authenticate(const transport::HttpRequest& req, Who who) const {
+std::variant<Caller, transport::HttpResponse> Api::authenticate(const transport::HttpRequest& req,
+                                                                Who who) const {
   Caller caller;
   if (const auto key = req.header("X-Api-Key"); !key.empty()) {
     if (!key_matches(key, options_.api_keys)) return error_response(401, "UNAUTHORIZED", "unknown API key");
@@ -119,10 +121,12 @@ void Api::handle(transport::HttpRequest&& request, transport::Responder responde
     path_known = true;
     if (route.method != request.method) continue;
     auto caller = authenticate(request, route.who);
-    if (auto* denied = std::get_if<transport::HttpResponse>(&caller)) return responder.send(std::move(*denied));
+    if (auto* denied = std::get_if<transport::HttpResponse>(&caller))
+      return responder.send(std::move(*denied));
     return (this->*route.handler)(request, std::get<Caller>(caller), params, std::move(responder));
   }
-  if (path_known) return responder.send(error_response(405, "METHOD_NOT_ALLOWED", "method not allowed on this path"));
+  if (path_known)
+    return responder.send(error_response(405, "METHOD_NOT_ALLOWED", "method not allowed on this path"));
   responder.send(error_response(404, "NOT_FOUND", "no such endpoint"));
 }
 

@@ -34,14 +34,16 @@ public:
   void handle(transport::HttpRequest&& request, transport::Responder responder);
 
 private:
-  using Handler = void (Api::*)(transport::HttpRequest&, const Caller&, std::vector<std::string>&, transport::Responder);
+  using Handler = void (Api::*)(transport::HttpRequest&, const Caller&, std::vector<std::string>&,
+                                transport::Responder);
   enum class Who { producer, user };
 
   // The caller, or the 401/403 answer.
-  std::variant<Caller, transport::HttpResponse> authenticate(const transport::HttpRequest& request, Who who) const;
+  std::variant<Caller, transport::HttpResponse> authenticate(const transport::HttpRequest& request,
+                                                             Who who) const;
 
-  void create_notification(transport::HttpRequest& req, const Caller& caller, std::vector<std::string>& params,
-                           transport::Responder res);
+  void create_notification(transport::HttpRequest& req, const Caller& caller,
+                           std::vector<std::string>& params, transport::Responder res);
   void list_inbox(transport::HttpRequest& req, const Caller& caller, std::vector<std::string>& params,
                   transport::Responder res);
   void unread_count(transport::HttpRequest& req, const Caller& caller, std::vector<std::string>& params,

@@ -14,7 +14,9 @@ namespace json = boost::json;
 namespace {
 
 using SharedResponder = std::shared_ptr<transport::Responder>;
-SharedResponder share(transport::Responder res) { return std::make_shared<transport::Responder>(std::move(res)); }
+SharedResponder share(transport::Responder res) {
+  return std::make_shared<transport::Responder>(std::move(res));
+}
 
 json::object directory_json(const notify::User& u) {
   auto o = notify::user_json(u);
@@ -33,7 +35,8 @@ std::string slug(std::string_view name) {
       out += '-';
     }
   }
-  while (!out.empty() && out.back() == '-') out.pop_back();
+  while (!out.empty() && out.back() == '-')
+    out.pop_back();
   return out.size() > 64 ? out.substr(0, 64) : out;
 }
 
@@ -42,7 +45,8 @@ std::string slug(std::string_view name) {
 void Api::put_user(transport::HttpRequest& req, const Caller&, std::vector<std::string>& params,
                    transport::Responder res) {
   auto parsed = parse_object(req.body);
-  if (auto* err = std::get_if<std::string>(&parsed)) return res.send(error_response(400, "INVALID_PAYLOAD", *err));
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return res.send(error_response(400, "INVALID_PAYLOAD", *err));
   const auto& body = std::get<json::object>(parsed);
   notify::UserUpdate update;
   update.id = params.at(0);
@@ -53,11 +57,11 @@ void Api::put_user(transport::HttpRequest& req, const Caller&, std::vector<std::
   } catch (const BodyError& e) {
     return res.send(error_response(400, "INVALID_PAYLOAD", e.message));
   }
-  service_.repository().upsert_user(std::move(update),
-                                    [res = share(std::move(res))](notify::Result<notify::UpsertUserResult> r) {
-                                      if (!r) return res->send(store_error_response(r.error()));
-                                      res->send(json_response(r->created ? 201 : 200, directory_json(r->user)));
-                                    });
+  service_.repository().upsert_user(
+      std::move(update), [res = share(std::move(res))](notify::Result<notify::UpsertUserResult> r) {
+        if (!r) return res->send(store_error_response(r.error()));
+        res->send(json_response(r->created ? 201 : 200, directory_json(r->user)));
+      });
 }
 
 void Api::get_user(transport::HttpRequest&, const Caller&, std::vector<std::string>& params,
@@ -68,12 +72,14 @@ void Api::get_user(transport::HttpRequest&, const Caller&, std::vector<std::stri
   });
 }
 
-void Api::list_types(transport::HttpRequest&, const Caller&, std::vector<std::string>&, transport::Responder res) {
+void Api::list_types(transport::HttpRequest&, const Caller&, std::vector<std::string>&,
+                     transport::Responder res) {
   service_.repository().list_types(
       [res = share(std::move(res))](notify::Result<std::vector<notify::NotificationType>> types) {
         if (!types) return res->send(store_error_response(types.error()));
         json::array out;
-        for (const auto& t : *types) out.push_back(notify::type_json(t));
+        for (const auto& t : *types)
+          out.push_back(notify::type_json(t));
         res->send(json_response(200, out));
       });
 }
@@ -81,7 +87,8 @@ void Api::list_types(transport::HttpRequest&, const Caller&, std::vector<std::st
 void Api::create_type(transport::HttpRequest& req, const Caller&, std::vector<std::string>&,
                       transport::Responder res) {
   auto parsed = parse_object(req.body);
-  if (auto* err = std::get_if<std::string>(&parsed)) return res.send(error_response(400, "INVALID_PAYLOAD", *err));
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return res.send(error_response(400, "INVALID_PAYLOAD", *err));
   const auto& body = std::get<json::object>(parsed);
   notify::NotificationType type;
   try {
@@ -95,11 +102,11 @@ void Api::create_type(transport::HttpRequest& req, const Caller&, std::vector<st
   } catch (const BodyError& e) {
     return res.send(error_response(400, "INVALID_PAYLOAD", e.message));
   }
-  service_.repository().create_type(std::move(type),
-                                    [res = share(std::move(res))](notify::Result<notify::NotificationType> t) {
-                                      if (!t) return res->send(store_error_response(t.error()));
-                                      res->send(json_response(201, notify::type_json(*t)));
-                                    });
+  service_.repository().create_type(
+      std::move(type), [res = share(std::move(res))](notify::Result<notify::NotificationType> t) {
+        if (!t) return res->send(store_error_response(t.error()));
+        res->send(json_response(201, notify::type_json(*t)));
+      });
 }
 
 } // namespace herald::api

@@ -10,7 +10,8 @@ transport::HttpResponse json_response(unsigned status, const boost::json::value&
 }
 
 transport::HttpResponse error_response(unsigned status, std::string_view code, std::string_view message) {
-  return json_response(status, boost::json::object{{"error", boost::json::object{{"code", code}, {"message", message}}}});
+  return json_response(
+      status, boost::json::object{{"error", boost::json::object{{"code", code}, {"message", message}}}});
 }
 
 transport::HttpResponse store_error_response(const notify::StoreError& error) {

@@ -14,12 +14,15 @@ namespace json = boost::json;
 namespace {
 
 using SharedResponder = std::shared_ptr<transport::Responder>;
-SharedResponder share(transport::Responder res) { return std::make_shared<transport::Responder>(std::move(res)); }
+SharedResponder share(transport::Responder res) {
+  return std::make_shared<transport::Responder>(std::move(res));
+}
 
 json::object read_change_json(const std::string& recipient_id, const notify::ReadChange& c) {
-  return json::object{{"recipient_id", recipient_id},
-                      {"notification_id", c.notification_id},
-                      {"read_at", c.read_at ? json::value(core::format_iso8601(*c.read_at)) : json::value(nullptr)}};
+  return json::object{
+      {"recipient_id", recipient_id},
+      {"notification_id", c.notification_id},
+      {"read_at", c.read_at ? json::value(core::format_iso8601(*c.read_at)) : json::value(nullptr)}};
 }
 
 } // namespace
@@ -49,20 +52,23 @@ void Api::list_inbox(transport::HttpRequest& req, const Caller& caller, std::vec
       if (!value.empty()) q.cursor = value;
     }
   }
-  service_.repository().list_inbox(std::move(q), [res = share(std::move(res))](notify::Result<notify::InboxPage> page) {
-    if (!page) {
-      if (page.error().code == notify::StoreErrc::invalid)
-        return res->send(error_response(400, "INVALID_PAYLOAD", "cursor is not valid"));
-      return res->send(store_error_response(page.error()));
-    }
-    json::array items;
-    items.reserve(page->items.size());
-    for (const auto& item : page->items) items.push_back(notify::inbox_item_json(item));
-    json::object body{{"notifications", std::move(items)},
-                      {"next_cursor", page->next_cursor ? json::value(*page->next_cursor) : json::value(nullptr)},
-                      {"unread_count", page->unread_count}};
-    res->send(json_response(200, body));
-  });
+  service_.repository().list_inbox(
+      std::move(q), [res = share(std::move(res))](notify::Result<notify::InboxPage> page) {
+        if (!page) {
+          if (page.error().code == notify::StoreErrc::invalid)
+            return res->send(error_response(400, "INVALID_PAYLOAD", "cursor is not valid"));
+          return res->send(store_error_response(page.error()));
+        }
+        json::array items;
+        items.reserve(page->items.size());
+        for (const auto& item : page->items)
+          items.push_back(notify::inbox_item_json(item));
+        json::object body{
+            {"notifications", std::move(items)},
+            {"next_cursor", page->next_cursor ? json::value(*page->next_cursor) : json::value(nullptr)},
+            {"unread_count", page->unread_count}};
+        res->send(json_response(200, body));
+      });
 }
 
 void Api::unread_count(transport::HttpRequest&, const Caller& caller, std::vector<std::string>&,
@@ -90,20 +96,19 @@ void Api::mark_unread(transport::HttpRequest&, const Caller& caller, std::vector
   service_.mark_unread(caller.principal->user_id, rid,
                        [res = share(std::move(res)), rid](notify::Result<notify::ReadChange> c) {
                          if (!c) return res->send(store_error_response(c.error()));
-                         res->send(json_response(
-                             200, json::object{{"recipient_id", rid}, {"notification_id", c->notification_id}}));
+                         res->send(json_response(200, json::object{{"recipient_id", rid},
+                                                                   {"notification_id", c->notification_id}}));
                        });
 }
 
 void Api::read_all(transport::HttpRequest&, const Caller& caller, std::vector<std::string>&,
                    transport::Responder res) {
   const auto at = clock_.wall_now();
-  service_.mark_all_read(caller.principal->user_id,
-                         [res = share(std::move(res)), at](notify::Result<std::int64_t> n) {
-                           if (!n) return res->send(store_error_response(n.error()));
-                           res->send(json_response(
-                               200, json::object{{"marked_count", *n}, {"read_at", core::format_iso8601(at)}}));
-                         });
+  service_.mark_all_read(caller.principal->user_id, [res = share(std::move(res)),
+                                                     at](notify::Result<std::int64_t> n) {
+    if (!n) return res->send(store_error_response(n.error()));
+    res->send(json_response(200, json::object{{"marked_count", *n}, {"read_at", core::format_iso8601(at)}}));
+  });
 }
 
 } // namespace herald::api

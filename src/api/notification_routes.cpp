@@ -21,7 +21,8 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
                               transport::Responder res) {
   const auto received_at = clock_.steady_now();
   auto parsed = parse_object(req.body);
-  if (auto* err = std::get_if<std::string>(&parsed)) return res.send(error_response(400, "INVALID_PAYLOAD", *err));
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return res.send(error_response(400, "INVALID_PAYLOAD", *err));
   const auto& body = std::get<json::object>(parsed);
 
   notify::CreateNotificationRequest request;
@@ -41,10 +42,12 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
     request.type_id = id_field(body, "type").value_or("system");
     sender_id = id_field(body, "sender_id");
     request.idempotency_key = string_field(body, "idempotency_key");
-    if (request.idempotency_key && request.idempotency_key->empty()) throw BodyError{"idempotency_key is empty"};
+    if (request.idempotency_key && request.idempotency_key->empty())
+      throw BodyError{"idempotency_key is empty"};
 
     const auto* targets = body.if_contains("targets");
-    if (!targets || !targets->is_object()) throw BodyError{"targets is required: {users?, departments?, broadcast?}"};
+    if (!targets || !targets->is_object())
+      throw BodyError{"targets is required: {users?, departments?, broadcast?}"};
     const auto& t = targets->as_object();
     request.targets.users = id_list_field(t, "users").value_or(std::vector<std::string>{});
     request.targets.departments = id_list_field(t, "departments").value_or(std::vector<std::string>{});
@@ -72,9 +75,10 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
                     [res = std::make_shared<transport::Responder>(std::move(res))](
                         notify::Result<notify::CreatedNotification> created) mutable {
                       if (!created) return res->send(store_error_response(created.error()));
-                      json::object body{{"id", created->notification.id},
-                                        {"recipient_count", created->recipient_count},
-                                        {"created_at", core::format_iso8601(created->notification.created_at)}};
+                      json::object body{
+                          {"id", created->notification.id},
+                          {"recipient_count", created->recipient_count},
+                          {"created_at", core::format_iso8601(created->notification.created_at)}};
                       auto response = json_response(201, body);
                       if (created->replayed) response.with_header("Idempotent-Replayed", "true");
                       res->send(std::move(response));
@@ -85,18 +89,17 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
     return store(std::move(request), std::move(res));
   }
   auto shared_res = std::make_shared<transport::Responder>(std::move(res));
-  service_.repository().get_user(
-      *sender_id, [store, request = std::move(request), fallback,
-                   shared_res](notify::Result<notify::User> user) mutable {
-        if (user) {
-          const auto& u = *user;
-          const auto& name = u.username.empty() ? u.id : u.username;
-          request.sender = notify::Sender{u.id, name, u.display_name.empty() ? name : u.display_name};
-        } else {
-          request.sender = fallback ? *fallback : system_sender();
-        }
-        store(std::move(request), std::move(*shared_res));
-      });
+  service_.repository().get_user(*sender_id, [store, request = std::move(request), fallback,
+                                              shared_res](notify::Result<notify::User> user) mutable {
+    if (user) {
+      const auto& u = *user;
+      const auto& name = u.username.empty() ? u.id : u.username;
+      request.sender = notify::Sender{u.id, name, u.display_name.empty() ? name : u.display_name};
+    } else {
+      request.sender = fallback ? *fallback : system_sender();
+    }
+    store(std::move(request), std::move(*shared_res));
+  });
 }
 
 } // namespace herald::api

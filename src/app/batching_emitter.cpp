@@ -23,8 +23,9 @@ socketio::Packet event_packet(notify::UserEvent&& e) {
   return p;
 }
 
-BatchingEmitter::BatchingEmitter(socketio::Namespace& nsp, core::LoopGroup& loops, notify::Repository& repository,
-                                 std::chrono::milliseconds batch_window, std::chrono::milliseconds ack_timeout)
+BatchingEmitter::BatchingEmitter(socketio::Namespace& nsp, core::LoopGroup& loops,
+                                 notify::Repository& repository, std::chrono::milliseconds batch_window,
+                                 std::chrono::milliseconds ack_timeout)
     : nsp_(nsp), loops_(loops), repository_(repository), window_(batch_window), ack_memory_(ack_timeout * 2),
       next_batch_ack_(kBatchAckBase) {}
 
@@ -71,8 +72,8 @@ void BatchingEmitter::flush(const std::string& user_id) {
     return nsp_.broadcast_each(std::move(one));
   }
   // A burst: one notification:batch with the user's unread count as it is now.
-  repository_.unread_count(user_id, [this, options = std::move(options),
-                                     events = std::move(events)](notify::Result<std::int64_t> unread) mutable {
+  repository_.unread_count(user_id, [this, options = std::move(options), events = std::move(events)](
+                                        notify::Result<std::int64_t> unread) mutable {
     json::array notifications;
     std::vector<std::string> recipient_ids;
     for (auto& e : events) {

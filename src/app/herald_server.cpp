@@ -1,14 +1,14 @@
 #include "app/herald_server.hpp"
 
 #include "api/api.hpp"
+#include "app/batching_emitter.hpp"
 #include "app/http_router.hpp"
 #include "app/secret.hpp"
-#include "app/batching_emitter.hpp"
 #include "auth/key_set.hpp"
 #include "auth/verifier.hpp"
 #include "core/loop_group.hpp"
-#include "realtime/gateway.hpp"
 #include "notify/service.hpp"
+#include "realtime/gateway.hpp"
 #include "socketio/client.hpp"
 #include "socketio/server.hpp"
 #include "store/sqlite_repository.hpp"
@@ -18,11 +18,11 @@
 
 #include <csignal>
 #include <cstdio>
-#include <mutex>
-#include <unordered_map>
 #include <fmt/format.h>
 #include <fstream>
+#include <mutex>
 #include <spdlog/spdlog.h>
+#include <unordered_map>
 
 namespace herald::app {
 namespace {
@@ -53,6 +53,8 @@ socketio::ServerOptions socketio_options(const Config& config, const core::Clock
   o.engine.max_payload = config.server.max_payload;
   o.engine.cors_origins = config.server.cors_origins;
   o.engine.clock = &clock;
+  // The gateway reads the token once; an idle connection should not carry it.
+  o.retain_handshake = false;
   return o;
 }
 
@@ -73,8 +75,8 @@ std::unique_ptr<notify::Repository> open_store(const Config& config) {
 
 realtime::GatewayOptions gateway_options(const Config& config) {
   realtime::GatewayOptions o;
-  o.reject_mode =
-      config.auth.reject_mode == RejectMode::event ? realtime::RejectMode::event : realtime::RejectMode::connect_error;
+  o.reject_mode = config.auth.reject_mode == RejectMode::event ? realtime::RejectMode::event
+                                                               : realtime::RejectMode::connect_error;
   o.leeway = std::chrono::duration_cast<std::chrono::seconds>(config.auth.leeway);
   o.limits.max_connections_per_user = config.limits.max_connections_per_user;
   o.limits.max_events_per_minute = config.limits.max_events_per_minute;
@@ -91,9 +93,9 @@ struct HeraldServer::Impl {
       : config(std::move(c)), clock(clk), verifier(make_verifier(config)), repository(open_store(config)),
         loops(config.server.threads), io(loops, socketio_options(config, clock)),
         emitter(io.of(realtime::kNamespace), loops, *repository, config.delivery.batch_window,
-                config.delivery.ack_timeout), service(*repository, emitter, clock, delivery_policy(config)),
-        gateway(io, verifier,
-                gateway_options(config), clock, gateway_hooks()),
+                config.delivery.ack_timeout),
+        service(*repository, emitter, clock, delivery_policy(config)),
+        gateway(io, verifier, gateway_options(config), clock, gateway_hooks()),
         api(service, verifier, clock, api::ApiOptions{config.auth.api_keys}), router(io),
         http(loops, router, http_limits()) {
     router.set_api([this](transport::HttpRequest&& req, transport::Responder res) {
@@ -114,8 +116,10 @@ struct HeraldServer::Impl {
     h.on_authenticated = [this](const auth::Principal& p) {
       // The directory learns users and their departments from their tokens; a reconnect
       // with the same claims costs no write.
-      std::size_t digest = std::hash<std::string>{}(p.username) ^ (std::hash<std::string>{}(p.display_name) << 1);
-      for (const auto& d : p.departments) digest = digest * 31 + std::hash<std::string>{}(d);
+      std::size_t digest =
+          std::hash<std::string>{}(p.username) ^ (std::hash<std::string>{}(p.display_name) << 1);
+      for (const auto& d : p.departments)
+        digest = digest * 31 + std::hash<std::string>{}(d);
       {
         std::lock_guard lock(directory_mutex);
         auto [it, inserted] = directory_seen.try_emplace(p.user_id, digest);
@@ -129,7 +133,9 @@ struct HeraldServer::Impl {
       u.departments = p.departments;
       repository->upsert_user(std::move(u), [](notify::Result<notify::UpsertUserResult>) {});
     };
-    h.on_connected = [this](socketio::Socket& socket, const auth::Principal& p) { redeliver(socket, p.user_id); };
+    h.on_connected = [this](socketio::Socket& socket, const auth::Principal& p) {
+      redeliver(socket, p.user_id);
+    };
     h.on_acknowledge = [this](const std::string& user, const std::string& rid,
                               std::function<void(realtime::AckOutcome)> done) {
       service.acknowledge(user, rid, [done = std::move(done)](notify::Result<void> r) {
@@ -143,7 +149,8 @@ struct HeraldServer::Impl {
         service.acknowledge(user, *rid, [](notify::Result<void>) {});
         return;
       }
-      for (auto& rid : emitter.take_batch_ack(ack_id)) service.acknowledge(user, rid, [](notify::Result<void>) {});
+      for (auto& rid : emitter.take_batch_ack(ack_id))
+        service.acknowledge(user, rid, [](notify::Result<void>) {});
     };
     return h;
   }
@@ -156,7 +163,8 @@ struct HeraldServer::Impl {
     const auto cutoff = clock.wall_now();
     repository->undelivered_for_user(
         user_id, kRedeliverLimit,
-        [this, loop, cutoff, weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
+        [this, loop, cutoff,
+         weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
           if (!items || items->empty()) return;
           loops.post(loop, [weak, cutoff, items = std::move(*items)]() mutable {
             auto s = weak.lock();
@@ -165,10 +173,10 @@ struct HeraldServer::Impl {
               if (item.recipient.delivery_status == notify::DeliveryStatus::pending &&
                   item.notification.created_at >= cutoff)
                 continue;
-              auto packet = event_packet(notify::UserEvent{
-                  item.recipient.user_id, "notification:new",
-                  notify::new_payload(item.notification, item.recipient.recipient_id),
-                  notify::ack_id_for_recipient(item.recipient.recipient_id)});
+              auto packet = event_packet(
+                  notify::UserEvent{item.recipient.user_id, "notification:new",
+                                    notify::new_payload(item.notification, item.recipient.recipient_id),
+                                    notify::ack_id_for_recipient(item.recipient.recipient_id)});
               s->send_packet(packet);
             }
           });
@@ -178,11 +186,13 @@ struct HeraldServer::Impl {
   std::string service_metrics() const {
     const auto& m = service.metrics();
     std::string out;
-    auto counter = [&out](std::string_view name, std::string_view help, uint64_t v, std::string_view labels = {}) {
+    auto counter = [&out](std::string_view name, std::string_view help, uint64_t v,
+                          std::string_view labels = {}) {
       out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{}{} {}\n", name, help, name, name, labels, v);
     };
     counter("herald_notifications_created_total", "Notifications stored.", m.notifications_created.load());
-    out += "# HELP herald_deliveries_total Delivery events by status.\n# TYPE herald_deliveries_total counter\n";
+    out +=
+        "# HELP herald_deliveries_total Delivery events by status.\n# TYPE herald_deliveries_total counter\n";
     out += fmt::format("herald_deliveries_total{{status=\"sent\"}} {}\n", m.deliveries_sent.load());
     out += fmt::format("herald_deliveries_total{{status=\"delivered\"}} {}\n", m.deliveries_delivered.load());
     out += fmt::format("herald_deliveries_total{{status=\"failed\"}} {}\n", m.deliveries_failed.load());

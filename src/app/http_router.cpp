@@ -12,13 +12,18 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
   if (request.path.starts_with("/api/v1/") && api_) return api_(std::move(request), std::move(responder));
   const bool read = request.method == "GET" || request.method == "HEAD";
   if (request.path == "/healthz") {
-    if (!read) return responder.send(HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
+    if (!read)
+      return responder.send(
+          HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
     return responder.send(HttpResponse::json(200, R"({"status":"ok"})"));
   }
   if (request.path == "/readyz") {
-    if (!read) return responder.send(HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
+    if (!read)
+      return responder.send(
+          HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
     const bool ready = !ready_ || ready_();
-    return responder.send(HttpResponse::json(ready ? 200 : 503, ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})"));
+    return responder.send(HttpResponse::json(ready ? 200 : 503, ready ? R"({"status":"ready"})"
+                                                                      : R"({"status":"unavailable"})"));
   }
   if (request.path == "/metrics") {
     auto res = HttpResponse::text(200, metrics());

@@ -14,7 +14,9 @@ public:
   explicit HttpRouter(socketio::Server& io) : io_(io) {}
 
   // The handler of everything under /api/v1/; unset answers 404.
-  void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) { api_ = std::move(api); }
+  void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) {
+    api_ = std::move(api);
+  }
   // Whether the store accepts work; /readyz answers 503 otherwise.
   void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
   // Extra Prometheus text appended to /metrics.

@@ -30,7 +30,8 @@ Target target_of(const app::Config& config, const std::string& url) {
     return {host, std::to_string(config.server.listen_port)};
   }
   std::string_view rest = url;
-  if (rest.starts_with("http://")) rest.remove_prefix(7);
+  if (rest.starts_with("http://"))
+    rest.remove_prefix(7);
   else if (rest.find("://") != std::string_view::npos)
     throw std::runtime_error("--url: only http:// is supported");
   rest = rest.substr(0, rest.find('/'));
@@ -77,7 +78,8 @@ int send(const app::Config& config, const SendOptions& options) {
   boost::system::error_code ec;
   boost::asio::connect(socket, resolver.resolve(target.host, target.port, ec), ec);
   if (ec) {
-    std::cerr << "herald send: cannot reach " << target.host << ":" << target.port << ": " << ec.message() << "\n";
+    std::cerr << "herald send: cannot reach " << target.host << ":" << target.port << ": " << ec.message()
+              << "\n";
     return 1;
   }
   http::write(socket, req);

@@ -10,7 +10,8 @@ namespace herald::cli {
 
 std::string mint_token(const app::Config& config, const TokenOptions& options) {
   if (config.auth.algorithm != "HS256")
-    throw std::runtime_error("herald token signs HS256 tokens only; auth.algorithm is " + config.auth.algorithm);
+    throw std::runtime_error("herald token signs HS256 tokens only; auth.algorithm is " +
+                             config.auth.algorithm);
   const auto ttl = app::parse_duration(options.ttl);
   if (!ttl || ttl->count() <= 0) throw std::runtime_error("--ttl: \"" + options.ttl + "\" is not a duration");
   const auto now = core::SystemClock::instance().wall_now();
@@ -18,7 +19,8 @@ std::string mint_token(const app::Config& config, const TokenOptions& options) {
   claims["sub"] = options.user;
   boost::json::array depts(options.departments.begin(), options.departments.end());
   claims["departments"] = std::move(depts);
-  if (!options.roles.empty()) claims["roles"] = boost::json::array(options.roles.begin(), options.roles.end());
+  if (!options.roles.empty())
+    claims["roles"] = boost::json::array(options.roles.begin(), options.roles.end());
   if (!options.username.empty()) claims["username"] = options.username;
   if (!options.display_name.empty()) claims["display_name"] = options.display_name;
   claims["iat"] = core::unix_seconds(now);

@@ -6,7 +6,8 @@ namespace herald::core {
 
 void Histogram::observe(double seconds) {
   std::size_t i = 0;
-  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  while (i < kBounds.size() && seconds > kBounds[i])
+    ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_micros_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
@@ -21,7 +22,8 @@ std::string Histogram::render(std::string_view name, std::string_view help) cons
   }
   cumulative += buckets_.back().load(std::memory_order_relaxed);
   out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
-  out += fmt::format("{}_sum {}\n", name, static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+  out += fmt::format("{}_sum {}\n", name,
+                     static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
   out += fmt::format("{}_count {}\n", name, count_.load(std::memory_order_relaxed));
   return out;
 }

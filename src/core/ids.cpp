@@ -42,7 +42,8 @@ std::optional<std::string> decode(std::string_view in, bool url) {
   std::array<int, 256> table;
   table.fill(-1);
   const char* alphabet = url ? kUrl : kStd;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = i;
   if (!url) {
     if (in.size() % 4 != 0) return std::nullopt;
     std::size_t padding = 0;

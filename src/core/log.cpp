@@ -14,7 +14,8 @@ void configure_logging(std::string_view level, LogFormat format) {
   if (format == LogFormat::json) {
     // The message is the last field so that a message with quotes still leaves the
     // timestamp and level machine-readable; spdlog escapes nothing itself.
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   }

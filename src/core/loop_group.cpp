@@ -12,8 +12,9 @@ LoopGroup::LoopGroup(std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     // Concurrency hint 1: each context is run by one thread, so Asio can skip locking.
     loops_.push_back(std::make_unique<boost::asio::io_context>(1));
-    guards_.push_back(std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-        loops_.back()->get_executor()));
+    guards_.push_back(
+        std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+            loops_.back()->get_executor()));
   }
 }
 
@@ -41,7 +42,8 @@ void LoopGroup::start() {
 
 void LoopGroup::stop() {
   guards_.clear();
-  for (auto& loop : loops_) loop->stop();
+  for (auto& loop : loops_)
+    loop->stop();
 }
 
 void LoopGroup::join() {

@@ -39,7 +39,8 @@ public:
 
 private:
   std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
-  std::vector<std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>> guards_;
+  std::vector<std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>>
+      guards_;
   std::vector<std::thread> threads_;
 };
 

@@ -38,7 +38,8 @@ void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
   if (count_ == 0) {
     // Idle wheel: catch up without walking the ticks nobody waited for.
     const auto now = clock_.steady_now();
-    current_tick_ = std::max(current_tick_, now <= origin_ ? 0 : static_cast<uint64_t>((now - origin_) / tick_));
+    current_tick_ =
+        std::max(current_tick_, now <= origin_ ? 0 : static_cast<uint64_t>((now - origin_) / tick_));
   }
   entry.due_tick_ = std::max(tick_of(deadline), current_tick_ + 1);
   link(entry);

@@ -39,7 +39,8 @@ private:
 class TimerWheel {
 public:
   // Without an io_context the wheel only moves through advance_to (for tests).
-  TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis tick = Millis(10), std::size_t slots = 1024);
+  TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis tick = Millis(10),
+             std::size_t slots = 1024);
   ~TimerWheel();
   TimerWheel(const TimerWheel&) = delete;
   TimerWheel& operator=(const TimerWheel&) = delete;

@@ -84,11 +84,13 @@ std::string Server::new_session_id(std::size_t loop_index) const {
   return core::random_token(15) + kLoopAlphabet[loop_index % kLoopAlphabet.size()];
 }
 
-void Server::add_cors_headers(const transport::HttpRequest& request, transport::HttpResponse& response) const {
+void Server::add_cors_headers(const transport::HttpRequest& request,
+                              transport::HttpResponse& response) const {
   const auto origin = request.header("Origin");
   if (origin.empty()) return;
   bool allowed = false;
-  for (const auto& o : options_.cors_origins) allowed = allowed || o == "*" || o == origin;
+  for (const auto& o : options_.cors_origins)
+    allowed = allowed || o == "*" || o == origin;
   if (!allowed) return;
   response.with_header("Access-Control-Allow-Origin", std::string(origin))
       .with_header("Access-Control-Allow-Credentials", "true")
@@ -119,34 +121,37 @@ void Server::handle_request(transport::HttpRequest&& request, transport::Respond
   }
   if (request.method != "GET" && request.method != "POST") return reply(error_response(3, "Bad request"));
   const auto idx = kLoopAlphabet.find(q.sid.back());
-  if (idx == std::string_view::npos || idx >= loops_.size()) return reply(error_response(1, "Session ID unknown"));
+  if (idx == std::string_view::npos || idx >= loops_.size())
+    return reply(error_response(1, "Session ID unknown"));
 
   // Hand the request to the session's home loop.
-  loops_.post(idx, [this, request = std::move(request), responder = std::move(responder), sid = q.sid]() mutable {
-    auto* session = find_local(sid);
-    auto reply_here = [&](transport::HttpResponse res) {
-      add_cors_headers(request, res);
-      responder.send(std::move(res));
-    };
-    if (session && session->heartbeat_expired()) {
-      session->close("ping timeout");
-      session = nullptr;
-    }
-    if (!session) return reply_here(error_response(1, "Session ID unknown"));
-    // Responses carry CORS headers; the responder is wrapped so the session need not know.
-    transport::HttpResponse cors;
-    add_cors_headers(request, cors);
-    if (request.method == "GET") {
-      session->on_poll(std::move(responder).with_headers(std::move(cors.headers)));
-    } else {
-      session->on_post(request.body, std::move(responder).with_headers(std::move(cors.headers)));
-    }
-  });
+  loops_.post(idx,
+              [this, request = std::move(request), responder = std::move(responder), sid = q.sid]() mutable {
+                auto* session = find_local(sid);
+                auto reply_here = [&](transport::HttpResponse res) {
+                  add_cors_headers(request, res);
+                  responder.send(std::move(res));
+                };
+                if (session && session->heartbeat_expired()) {
+                  session->close("ping timeout");
+                  session = nullptr;
+                }
+                if (!session) return reply_here(error_response(1, "Session ID unknown"));
+                // Responses carry CORS headers; the responder is wrapped so the session need not know.
+                transport::HttpResponse cors;
+                add_cors_headers(request, cors);
+                if (request.method == "GET") {
+                  session->on_poll(std::move(responder).with_headers(std::move(cors.headers)));
+                } else {
+                  session->on_post(request.body, std::move(responder).with_headers(std::move(cors.headers)));
+                }
+              });
 }
 
 void Server::handle_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) {
   const auto q = parse_query(request.query);
-  if (!q.has_eio || q.eio != "4") return upgrade.reject(400, R"({"code":5,"message":"Unsupported protocol version"})");
+  if (!q.has_eio || q.eio != "4")
+    return upgrade.reject(400, R"({"code":5,"message":"Unsupported protocol version"})");
   if (q.transport != "websocket") return upgrade.reject(400, R"({"code":0,"message":"Transport unknown"})");
   if (q.sid.empty()) return open_session(request, nullptr, &upgrade);
   const auto idx = kLoopAlphabet.find(q.sid.back());
@@ -185,12 +190,15 @@ void Server::close_all() {
     done.push_back(p->get_future());
     loops_.post(i, [this, i, p] {
       std::vector<Session*> all;
-      for (auto& [sid, s] : states_[i]->sessions) all.push_back(s.get());
-      for (auto* s : all) s->close("server shutting down");
+      for (auto& [sid, s] : states_[i]->sessions)
+        all.push_back(s.get());
+      for (auto* s : all)
+        s->close("server shutting down");
       p->set_value();
     });
   }
-  for (auto& f : done) f.wait();
+  for (auto& f : done)
+    f.wait();
 }
 
 } // namespace herald::engineio

@@ -108,7 +108,8 @@ void Session::send(SharedOutFrame frame) {
 void Session::flush_poll() {
   if (!poll_ || queue_.empty()) return;
   std::string body;
-  for (const auto& f : queue_) append_to_payload(body, *f);
+  for (const auto& f : queue_)
+    append_to_payload(body, *f);
   queue_.clear();
   queue_.shrink_to_fit();
   auto responder = std::move(*poll_);
@@ -232,7 +233,8 @@ void Session::on_packet(Packet&& p, bool from_websocket) {
       poll_.reset();
       r.send(text_response("6"));
     }
-    for (auto& f : queue_) ws_->send(wire_of(f));
+    for (auto& f : queue_)
+      ws_->send(wire_of(f));
     queue_.clear();
     queue_.shrink_to_fit();
     return;

@@ -26,8 +26,8 @@ json::object new_payload(const Notification& n, std::string_view recipient_id) {
   o["content"] = n.content;
   o["content_html"] = n.content_html;
   o["type"] = type_json(n.type);
-  o["sender"] =
-      json::object{{"id", n.sender.id}, {"username", n.sender.username}, {"display_name", n.sender.display_name}};
+  o["sender"] = json::object{
+      {"id", n.sender.id}, {"username", n.sender.username}, {"display_name", n.sender.display_name}};
   o["created_at"] = core::format_iso8601(n.created_at);
   o["recipient_id"] = recipient_id;
   return o;
@@ -35,7 +35,8 @@ json::object new_payload(const Notification& n, std::string_view recipient_id) {
 
 json::object inbox_item_json(const InboxItem& item) {
   auto o = new_payload(item.notification, item.recipient.recipient_id);
-  o["read_at"] = item.recipient.read_at ? json::value(core::format_iso8601(*item.recipient.read_at)) : nullptr;
+  o["read_at"] =
+      item.recipient.read_at ? json::value(core::format_iso8601(*item.recipient.read_at)) : nullptr;
   o["delivery_status"] = to_string(item.recipient.delivery_status);
   return o;
 }

@@ -42,13 +42,14 @@ void Service::create(CreateNotificationRequest request, core::SteadyTime receive
   request.created_at = now;
   // Recorded with the commit, so that a crash between commit and emit still retries.
   request.ack_deadline = now + policy_.ack_timeout;
-  repo_.create_notification(std::move(request), [this, received_at, done = std::move(done)](
-                                                    Result<CreatedNotification> result) {
+  repo_.create_notification(std::move(request), [this, received_at,
+                                                 done = std::move(done)](Result<CreatedNotification> result) {
     if (result && !result->replayed) {
       std::vector<UserEvent> events;
       events.reserve(result->recipients.size());
       for (const auto& r : result->recipients) {
-        events.push_back(UserEvent{r.user_id, "notification:new", new_payload(result->notification, r.recipient_id),
+        events.push_back(UserEvent{r.user_id, "notification:new",
+                                   new_payload(result->notification, r.recipient_id),
                                    ack_id_for_recipient(r.recipient_id)});
       }
       emitter_.to_users(std::move(events));
@@ -69,27 +70,29 @@ void Service::acknowledge(std::string user_id, std::string recipient_id, Callbac
 }
 
 void Service::mark_read(std::string user_id, std::string recipient_id, Callback<ReadChange> done) {
-  repo_.mark_read(user_id, recipient_id, clock_.wall_now(),
-                  [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
-                    if (r && r->changed) {
-                      json::object payload{{"recipient_id", recipient_id},
-                                           {"notification_id", r->notification_id},
-                                           {"read_at", r->read_at ? json::value(core::format_iso8601(*r->read_at))
-                                                                  : json::value(nullptr)}};
-                      emitter_.to_users({UserEvent{user_id, "notification:read", std::move(payload), std::nullopt}});
-                    }
-                    done(std::move(r));
-                  });
+  repo_.mark_read(
+      user_id, recipient_id, clock_.wall_now(),
+      [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
+        if (r && r->changed) {
+          json::object payload{{"recipient_id", recipient_id},
+                               {"notification_id", r->notification_id},
+                               {"read_at", r->read_at ? json::value(core::format_iso8601(*r->read_at))
+                                                      : json::value(nullptr)}};
+          emitter_.to_users({UserEvent{user_id, "notification:read", std::move(payload), std::nullopt}});
+        }
+        done(std::move(r));
+      });
 }
 
 void Service::mark_unread(std::string user_id, std::string recipient_id, Callback<ReadChange> done) {
-  repo_.mark_unread(user_id, recipient_id, [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
-    if (r && r->changed) {
-      json::object payload{{"recipient_id", recipient_id}, {"notification_id", r->notification_id}};
-      emitter_.to_users({UserEvent{user_id, "notification:unread", std::move(payload), std::nullopt}});
-    }
-    done(std::move(r));
-  });
+  repo_.mark_unread(
+      user_id, recipient_id, [this, user_id, recipient_id, done = std::move(done)](Result<ReadChange> r) {
+        if (r && r->changed) {
+          json::object payload{{"recipient_id", recipient_id}, {"notification_id", r->notification_id}};
+          emitter_.to_users({UserEvent{user_id, "notification:unread", std::move(payload), std::nullopt}});
+        }
+        done(std::move(r));
+      });
 }
 
 void Service::mark_all_read(std::string user_id, Callback<std::int64_t> done) {
@@ -105,52 +108,53 @@ void Service::mark_all_read(std::string user_id, Callback<std::int64_t> done) {
 
 void Service::process_due(std::function<void(int)> done) {
   const auto now = clock_.wall_now();
-  repo_.due_deliveries(now, kDuePage, [this, now, done = std::move(done)](Result<std::vector<InboxItem>> due) {
-    if (!due) {
-      spdlog::warn("delivery: due deliveries unavailable: {}", due.error().message);
-      if (done) done(0);
-      return;
-    }
-    std::vector<UserEvent> resend;
-    std::vector<std::string> resent_ids;
-    int moved = 0;
-    for (const auto& item : *due) {
-      const auto step = next_step(item.recipient, now, policy_);
-      using Action = DeliveryStep::Action;
-      switch (step.action) {
-      case Action::none:
-        break;
-      case Action::mark_failed:
-      case Action::mark_permanent_failure: {
-        const bool permanent = step.action == Action::mark_permanent_failure;
-        ++moved;
-        (permanent ? metrics_.deliveries_permanent_failure : metrics_.deliveries_failed)
-            .fetch_add(1, std::memory_order_relaxed);
-        repo_.update_delivery(item.recipient.recipient_id,
-                              permanent ? DeliveryStatus::permanent_failure : DeliveryStatus::failed,
-                              step.next_attempt_at, [](Result<bool>) {});
-        break;
-      }
-      case Action::resend:
-        ++moved;
-        resent_ids.push_back(item.recipient.recipient_id);
-        resend.push_back(UserEvent{item.recipient.user_id, "notification:new",
-                                   new_payload(item.notification, item.recipient.recipient_id),
-                                   ack_id_for_recipient(item.recipient.recipient_id)});
-        break;
-      }
-    }
-    if (!resend.empty()) {
-      metrics_.retries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
-      metrics_.deliveries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
-      // Pending again before the packets leave, so a receipt can never precede the state.
-      repo_.record_sent(std::move(resent_ids), now + policy_.ack_timeout,
-                        [this, resend = std::move(resend)](Result<std::int64_t>) mutable {
-                          emitter_.to_users(std::move(resend));
-                        });
-    }
-    if (done) done(moved);
-  });
+  repo_.due_deliveries(
+      now, kDuePage, [this, now, done = std::move(done)](Result<std::vector<InboxItem>> due) {
+        if (!due) {
+          spdlog::warn("delivery: due deliveries unavailable: {}", due.error().message);
+          if (done) done(0);
+          return;
+        }
+        std::vector<UserEvent> resend;
+        std::vector<std::string> resent_ids;
+        int moved = 0;
+        for (const auto& item : *due) {
+          const auto step = next_step(item.recipient, now, policy_);
+          using Action = DeliveryStep::Action;
+          switch (step.action) {
+          case Action::none:
+            break;
+          case Action::mark_failed:
+          case Action::mark_permanent_failure: {
+            const bool permanent = step.action == Action::mark_permanent_failure;
+            ++moved;
+            (permanent ? metrics_.deliveries_permanent_failure : metrics_.deliveries_failed)
+                .fetch_add(1, std::memory_order_relaxed);
+            repo_.update_delivery(item.recipient.recipient_id,
+                                  permanent ? DeliveryStatus::permanent_failure : DeliveryStatus::failed,
+                                  step.next_attempt_at, [](Result<bool>) {});
+            break;
+          }
+          case Action::resend:
+            ++moved;
+            resent_ids.push_back(item.recipient.recipient_id);
+            resend.push_back(UserEvent{item.recipient.user_id, "notification:new",
+                                       new_payload(item.notification, item.recipient.recipient_id),
+                                       ack_id_for_recipient(item.recipient.recipient_id)});
+            break;
+          }
+        }
+        if (!resend.empty()) {
+          metrics_.retries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
+          metrics_.deliveries_sent.fetch_add(resend.size(), std::memory_order_relaxed);
+          // Pending again before the packets leave, so a receipt can never precede the state.
+          repo_.record_sent(std::move(resent_ids), now + policy_.ack_timeout,
+                            [this, resend = std::move(resend)](Result<std::int64_t>) mutable {
+                              emitter_.to_users(std::move(resend));
+                            });
+        }
+        if (done) done(moved);
+      });
 }
 
 void Service::start_scheduler() {
@@ -172,8 +176,8 @@ void Service::stop_scheduler() {
 void Service::scheduler_main() {
   // Poll often enough that a missed deadline is noticed within a tenth of the ack timeout,
   // never more than once per 10 ms nor less than once per second.
-  const auto interval = std::clamp<std::chrono::milliseconds>(policy_.ack_timeout / 10, std::chrono::milliseconds(10),
-                                                               std::chrono::milliseconds(1000));
+  const auto interval = std::clamp<std::chrono::milliseconds>(
+      policy_.ack_timeout / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();

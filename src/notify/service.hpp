@@ -36,7 +36,8 @@ public:
   // Stores the notification and its recipient records, then emits notification:new to each
   // recipient, then calls `done`. A replayed idempotency key emits nothing. `received_at`
   // is when the API call arrived (for the latency histogram).
-  void create(CreateNotificationRequest request, core::SteadyTime received_at, Callback<CreatedNotification> done);
+  void create(CreateNotificationRequest request, core::SteadyTime received_at,
+              Callback<CreatedNotification> done);
   // A receipt; not_found for another user's record.
   void acknowledge(std::string user_id, std::string recipient_id, Callback<void> done);
   // Read state changes, each followed by its sync event when something changed.

@@ -14,7 +14,8 @@ std::string user_room(std::string_view user_id) { return "user:" + std::string(u
 std::string dept_room(std::string_view dept_id) { return "dept:" + std::string(dept_id); }
 std::string batch_user_room(std::string_view user_id) { return "batch:user:" + std::string(user_id); }
 
-void emit_error(socketio::Socket& socket, std::string_view code, std::string_view message, json::value details) {
+void emit_error(socketio::Socket& socket, std::string_view code, std::string_view message,
+                json::value details) {
   json::object body{{"message", message}, {"code", code}};
   if (!details.is_null()) body["details"] = std::move(details);
   socket.emit("error", json::array{std::move(body)});
@@ -82,7 +83,16 @@ std::optional<std::string> id_field(const json::object& o, std::string_view key)
   return std::nullopt;
 }
 
-void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code, std::string_view message) {
+// Once the directory has them, names and roles are dead weight on an idle connection:
+// only the user id, departments and expiry are used afterwards.
+void forget_profile(auth::Principal& p) {
+  p.username = std::string();
+  p.display_name = std::string();
+  p.roles = std::vector<std::string>();
+}
+
+void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code,
+                   std::string_view message) {
   if (ack) {
     ack(json::array{json::object{{"ok", false}, {"code", code}, {"message", message}}});
   } else {
@@ -138,9 +148,8 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
   const auto from_query = query_param(hs.query, "token");
   std::optional<std::string_view> header;
   if (!hs.authorization.empty()) header = hs.authorization;
-  const auto token = auth::extract_token(auth_token(hs.auth),
-                                         from_query ? std::optional<std::string_view>(*from_query) : std::nullopt,
-                                         header);
+  const auto token = auth::extract_token(
+      auth_token(hs.auth), from_query ? std::optional<std::string_view>(*from_query) : std::nullopt, header);
   if (!token) return refuse("INVALID_TOKEN");
   auto claims = verifier_.verify(*token, clock_.wall_now());
   if (!claims) {
@@ -152,13 +161,14 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
   // Limits refuse with CONNECT_ERROR in every reject mode (SPEC section 6).
   const auto verdict = limits_.admit(principal->user_id);
   if (verdict.admission == UserLimits::Admission::banned)
-    return socketio::ConnectError{"Temporarily banned",
-                                  json::object{{"code", "BANNED"}, {"retry_after", verdict.retry_after_seconds}}};
+    return socketio::ConnectError{
+        "Temporarily banned", json::object{{"code", "BANNED"}, {"retry_after", verdict.retry_after_seconds}}};
   if (verdict.admission == UserLimits::Admission::too_many)
     return socketio::ConnectError{"Too many connections", json::object{{"code", "TOO_MANY_CONNECTIONS"}}};
   state->counted_in = &limits_;
   socket.join(user_room(principal->user_id));
-  for (const auto& d : principal->departments) socket.join(dept_room(d));
+  for (const auto& d : principal->departments)
+    socket.join(dept_room(d));
   socket.join(kBroadcastRoom);
   if (wants_batches(hs)) {
     socket.join(kBatchRoom);
@@ -183,9 +193,11 @@ void Gateway::on_connection(socketio::Socket& socket) {
   state->connected_at = clock_.wall_now();
   arm_expiry(socket, *state);
   if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
-  socket.emit("authenticated", json::array{json::object{{"user_id", state->principal->user_id},
-                                                        {"connected_at", core::format_iso8601(state->connected_at)}}});
+  socket.emit("authenticated",
+              json::array{json::object{{"user_id", state->principal->user_id},
+                                       {"connected_at", core::format_iso8601(state->connected_at)}}});
   if (hooks_.on_connected) hooks_.on_connected(socket, *state->principal);
+  forget_profile(*state->principal);
 }
 
 void Gateway::arm_expiry(socketio::Socket& socket, SocketState& state) {
@@ -234,14 +246,18 @@ void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, 
     return reply_failure(socket, ack, "INVALID_TOKEN", "The token names another user");
 
   // Department rooms follow the new claims.
-  for (const auto& d : state->principal->departments) socket.leave(dept_room(d));
-  for (const auto& d : principal->departments) socket.join(dept_room(d));
+  for (const auto& d : state->principal->departments)
+    socket.leave(dept_room(d));
+  for (const auto& d : principal->departments)
+    socket.join(dept_room(d));
   state->principal = std::move(*principal);
   arm_expiry(socket, *state);
   if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
+  forget_profile(*state->principal);
   json::object ok{{"ok", true}};
-  ok["expires_at"] = state->principal->expires_at ? json::value(core::format_iso8601(*state->principal->expires_at))
-                                                  : json::value(nullptr);
+  ok["expires_at"] = state->principal->expires_at
+                         ? json::value(core::format_iso8601(*state->principal->expires_at))
+                         : json::value(nullptr);
   if (ack) ack(json::array{std::move(ok)});
 }
 
@@ -280,7 +296,8 @@ void Gateway::on_ping(socketio::Socket& socket, socketio::Payload&&, socketio::A
   if (ack) ack(json::array{std::move(pong)});
 }
 
-void Gateway::on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&&, socketio::Ack ack) {
+void Gateway::on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&&,
+                         socketio::Ack ack) {
   if (!principal_of(socket)) return;
   reply_failure(socket, ack, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
   if (ack) emit_error(socket, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));

@@ -56,8 +56,8 @@ const auth::Principal* principal_of(const socketio::Socket& socket);
 
 class Gateway {
 public:
-  Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options, const core::Clock& clock,
-          GatewayHooks hooks);
+  Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options,
+          const core::Clock& clock, GatewayHooks hooks);
 
   socketio::Namespace& nsp() { return nsp_; }
 

@@ -17,7 +17,8 @@ UserLimits::Verdict UserLimits::admit(const std::string& user) {
   auto& e = users_[user];
   if (e.banned_until > now) return {Admission::banned, seconds_left(e, now)};
   if (e.connections >= options_.max_connections_per_user) {
-    while (!e.refusals.empty() && now - e.refusals.front() > kMinute) e.refusals.pop_front();
+    while (!e.refusals.empty() && now - e.refusals.front() > kMinute)
+      e.refusals.pop_front();
     e.refusals.push_back(now);
     if (e.refusals.size() >= kRefusalsBeforeBan) {
       e.refusals.clear();
@@ -58,7 +59,8 @@ EventBudget::Outcome EventBudget::spend(core::SteadyTime now, uint32_t limit) {
 }
 
 int64_t EventBudget::retry_after(core::SteadyTime now) const {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(window_start_ + kMinute - now).count();
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(window_start_ + kMinute - now).count();
   return left <= 0 ? 0 : (left + 999) / 1000;
 }
 

@@ -13,7 +13,9 @@ namespace herald::socketio {
 Client::Client(Server& server, engineio::Session& session, Handshake handshake)
     : server_(server), session_(session), handshake_(std::move(handshake)) {
   const auto& clock = *server_.options().engine.clock;
-  server_.engine().wheel(session_.loop_index()).schedule(*this, clock.steady_now() + server_.options().connect_timeout);
+  server_.engine()
+      .wheel(session_.loop_index())
+      .schedule(*this, clock.steady_now() + server_.options().connect_timeout);
 }
 
 Client::~Client() = default;
@@ -21,7 +23,8 @@ Client::~Client() = default;
 void Client::send(const Packet& packet) {
   if (closed_) return;
   session_.send_message(encode(packet));
-  for (const auto& b : packet.buffers) session_.send_binary(b);
+  for (const auto& b : packet.buffers)
+    session_.send_binary(b);
 }
 
 Socket* Client::find(std::string_view nsp) const {
@@ -97,6 +100,7 @@ void Client::connect(Packet&& packet) {
   }
   if (closed_) return; // a middleware ended the connection
   sockets_.push_back(socket);
+  if (!server_.options().retain_handshake) handshake_ = Handshake{};
   nsp->add(*socket);
   socket->mark_connected();
   server_.engine().wheel(session_.loop_index()).cancel(*this);
@@ -105,7 +109,8 @@ void Client::connect(Packet&& packet) {
   send(answer);
   const auto delay = server_.options().connection_handler_delay;
   if (delay.count() == 0) return nsp->notify_connection(*socket);
-  auto timer = std::make_shared<boost::asio::steady_timer>(server_.loops().loop(session_.loop_index()), delay);
+  auto timer =
+      std::make_shared<boost::asio::steady_timer>(server_.loops().loop(session_.loop_index()), delay);
   timer->async_wait([timer, weak = std::weak_ptr<Socket>(socket)](const boost::system::error_code& ec) {
     auto s = weak.lock();
     if (!ec && s && s->connected()) s->nsp().notify_connection(*s);
@@ -132,7 +137,8 @@ void Client::on_close(std::string_view reason) {
   partial_.reset();
   auto sockets = std::move(sockets_);
   sockets_.clear();
-  for (auto& s : sockets) s->on_disconnected(reason);
+  for (auto& s : sockets)
+    s->on_disconnected(reason);
 }
 
 void Client::on_timer() {

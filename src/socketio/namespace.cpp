@@ -12,11 +12,13 @@ EncodedPacket encode_for_wire(const Packet& packet) {
   EncodedPacket frames;
   frames.reserve(1 + packet.buffers.size());
   frames.push_back(engineio::make_text_frame(engineio::PacketType::message, encode(packet)));
-  for (const auto& b : packet.buffers) frames.push_back(engineio::make_binary_frame(b));
+  for (const auto& b : packet.buffers)
+    frames.push_back(engineio::make_binary_frame(b));
   return frames;
 }
 
-void BroadcastOperator::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {
+void BroadcastOperator::emit(std::string_view event, boost::json::array args,
+                             std::vector<std::string> attachments) {
   Packet p;
   p.type = PacketType::event;
   p.nsp = nsp_.name();
@@ -70,7 +72,8 @@ void Namespace::broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> 
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i) {
     loops.post(i, [this, i, batch] {
-      for (const auto& [options, frames] : *batch) deliver_local(i, frames, options);
+      for (const auto& [options, frames] : *batch)
+        deliver_local(i, frames, options);
     });
   }
 }
@@ -87,7 +90,8 @@ void Namespace::broadcast(const Packet& packet, const BroadcastOptions& options)
     loops.post(i, [this, i, frames, opts] { deliver_local(i, *frames, *opts); });
 }
 
-void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options) {
+void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames,
+                              const BroadcastOptions& options) {
   auto& state = loops_[loop];
   auto excluded = [&](Socket* s) {
     for (const auto& r : options.except)
@@ -96,7 +100,8 @@ void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames, con
   };
   auto send = [&](Socket* s) {
     auto& session = s->client().session();
-    for (const auto& f : frames) session.send(f);
+    for (const auto& f : frames)
+      session.send(f);
   };
   if (options.rooms.empty()) {
     for (auto* s : state.all)
@@ -134,7 +139,8 @@ std::optional<ConnectError> Namespace::run_middleware(Socket& socket) const {
 void Namespace::add(Socket& socket) {
   auto& state = local();
   state.all.insert(&socket);
-  for (const auto& room : socket.rooms()) state.rooms[room].insert(&socket);
+  for (const auto& room : socket.rooms())
+    state.rooms[room].insert(&socket);
 }
 
 void Namespace::remove(Socket& socket) { local().all.erase(&socket); }
@@ -159,6 +165,7 @@ void Namespace::dispatch(Socket& socket, std::string_view event, Payload&& paylo
 
 void Namespace::notify_connection(Socket& socket) const {
   if (on_connection_) on_connection_(socket);
+  if (!server_.options().retain_handshake) socket.release_handshake();
 }
 
 void Namespace::notify_disconnect(Socket& socket, std::string_view reason) const {

@@ -1,15 +1,15 @@
 #include "socketio/packet.hpp"
 
 #include <array>
-#include <cmath>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 namespace herald::socketio {
 namespace {
 
-constexpr std::array<std::string_view, 6> kReserved = {"connect",    "connect_error",  "disconnect",
-                                                       "disconnecting", "newListener", "removeListener"};
+constexpr std::array<std::string_view, 6> kReserved = {"connect",       "connect_error", "disconnect",
+                                                       "disconnecting", "newListener",   "removeListener"};
 
 bool payload_valid(PacketType type, const boost::json::value& v, bool present) {
   switch (type) {
@@ -104,8 +104,8 @@ std::optional<Packet> decode(std::string_view s, std::size_t max_attachments) {
     if (ec || !all_finite(p.data)) return std::nullopt;
   }
   if (!payload_valid(p.type, p.data, present)) return std::nullopt;
-  if (p.id && p.type != PacketType::event && p.type != PacketType::binary_event && p.type != PacketType::ack &&
-      p.type != PacketType::binary_ack)
+  if (p.id && p.type != PacketType::event && p.type != PacketType::binary_event &&
+      p.type != PacketType::ack && p.type != PacketType::binary_ack)
     return std::nullopt;
   return p;
 }

@@ -26,9 +26,9 @@ struct Packet {
   PacketType type = PacketType::event;
   std::string nsp = "/";
   std::optional<uint64_t> id;
-  boost::json::value data;  // null when the packet has no payload
-  std::size_t attachments = 0;       // binary packets: how many buffers follow
-  std::vector<std::string> buffers;  // binary packets: the buffers, once received
+  boost::json::value data;          // null when the packet has no payload
+  std::size_t attachments = 0;      // binary packets: how many buffers follow
+  std::vector<std::string> buffers; // binary packets: the buffers, once received
 };
 
 // Parses the text part of a packet. Returns nullopt for anything the protocol rejects:

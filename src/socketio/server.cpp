@@ -6,13 +6,14 @@ namespace herald::socketio {
 
 Server::Server(core::LoopGroup& loops, ServerOptions options)
     : loops_(loops), options_(std::move(options)),
-      engine_(loops_, options_.engine, [this](engineio::Session& session, const transport::HttpRequest& request) {
-        Handshake hs;
-        hs.query = request.query;
-        hs.authorization = std::string(request.header("Authorization"));
-        hs.remote_address = request.remote_address;
-        return std::make_unique<Client>(*this, session, std::move(hs));
-      }) {}
+      engine_(loops_, options_.engine,
+              [this](engineio::Session& session, const transport::HttpRequest& request) {
+                Handshake hs;
+                hs.query = request.query;
+                hs.authorization = std::string(request.header("Authorization"));
+                hs.remote_address = request.remote_address;
+                return std::make_unique<Client>(*this, session, std::move(hs));
+              }) {}
 
 Server::~Server() = default;
 
@@ -32,7 +33,8 @@ Namespace* Server::find(std::string_view name) {
 }
 
 void Server::on_request(transport::HttpRequest&& request, transport::Responder responder) {
-  if (!engine_.matches(request.path)) return responder.send(transport::HttpResponse::text(404, "not found\n"));
+  if (!engine_.matches(request.path))
+    return responder.send(transport::HttpResponse::text(404, "not found\n"));
   engine_.handle_request(std::move(request), std::move(responder));
 }
 

@@ -28,6 +28,11 @@ struct ServerOptions {
   // listeners and loses a message that shares a TCP read with the CONNECT answer, so its
   // echo server gives the answer a few milliseconds to leave alone.
   std::chrono::milliseconds connection_handler_delay{0};
+  // Keep each socket's handshake (auth payload, query, Authorization header) for its whole
+  // life. Without it the handshake is freed once the connection handler has run, and a
+  // connection forgets it once a namespace joined: a token is a few hundred bytes, more
+  // than everything else an idle connection holds.
+  bool retain_handshake = true;
 };
 
 class Server : public transport::HttpHandler {

@@ -50,8 +50,8 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args, std:
   const uint64_t id = next_ack_id_++;
   auto pending = std::make_unique<PendingAck>();
   pending->done = std::move(done);
-  pending->timer =
-      std::make_unique<boost::asio::steady_timer>(client_.server().loops().loop(client_.session().loop_index()));
+  pending->timer = std::make_unique<boost::asio::steady_timer>(
+      client_.server().loops().loop(client_.session().loop_index()));
   pending->timer->expires_after(timeout);
   pending->timer->async_wait([weak = weak_from_this(), id](const boost::system::error_code& ec) {
     if (ec) return;
@@ -120,7 +120,9 @@ void Socket::leave(std::string_view room) {
   rooms_.erase(it);
 }
 
-bool Socket::in(std::string_view room) const { return std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end(); }
+bool Socket::in(std::string_view room) const {
+  return std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end();
+}
 
 void Socket::disconnect(bool close_connection) {
   if (!connected_) return;
@@ -141,7 +143,8 @@ void Socket::on_disconnected(std::string_view reason) {
     p->timer->cancel();
     if (p->done) p->done(std::nullopt);
   }
-  for (const auto& room : rooms_) nsp_.leave(*this, room);
+  for (const auto& room : rooms_)
+    nsp_.leave(*this, room);
   nsp_.remove(*this);
   nsp_.notify_disconnect(*this, reason);
 }

@@ -28,8 +28,8 @@ struct Payload {
 
 // What the client sent in its handshake, kept for middleware and handlers.
 struct Handshake {
-  boost::json::value auth;  // the CONNECT payload (an object, or null)
-  std::string query;        // the Engine.IO handshake query string
+  boost::json::value auth;   // the CONNECT payload (an object, or null)
+  std::string query;         // the Engine.IO handshake query string
   std::string authorization; // the Authorization header, if any
   std::string remote_address;
 };
@@ -59,7 +59,9 @@ public:
 
   const std::string& id() const { return id_; }
   Namespace& nsp() const { return nsp_; }
+  // Empty after the connection handler when the server does not retain handshakes.
   const Handshake& handshake() const { return handshake_; }
+  void release_handshake() { handshake_ = Handshake{}; }
   Client& client() const { return client_; }
   bool connected() const { return connected_; }
 

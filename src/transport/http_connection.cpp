@@ -20,7 +20,8 @@ void Responder::send(HttpResponse response) {
   if (!connection_) return;
   auto conn = std::move(connection_);
   connection_.reset();
-  for (auto& h : extra_headers_) response.headers.push_back(std::move(h));
+  for (auto& h : extra_headers_)
+    response.headers.push_back(std::move(h));
   extra_headers_.clear();
   auto& loop = conn->loop();
   asio::post(loop, [conn = std::move(conn), response = std::move(response)]() mutable {
@@ -30,9 +31,8 @@ void Responder::send(HttpResponse response) {
 
 void Responder::on_abort(std::function<void()> fn) {
   if (!connection_) return;
-  asio::post(connection_->loop(), [conn = connection_, fn = std::move(fn)]() mutable {
-    conn->set_abort_handler(std::move(fn));
-  });
+  asio::post(connection_->loop(),
+             [conn = connection_, fn = std::move(fn)]() mutable { conn->set_abort_handler(std::move(fn)); });
 }
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits)
@@ -57,19 +57,20 @@ void HttpConnection::read_request() {
     if (ec) return;
     if (auto self = weak.lock()) self->close();
   });
-  http::async_read(socket_, buffer_, *parser_,
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                     self->on_read(ec);
-                   });
+  http::async_read(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) { self->on_read(ec); });
 }
 
 void HttpConnection::on_read(const boost::system::error_code& ec) {
   deadline_.cancel();
   if (closed_) return;
   if (ec == http::error::body_limit)
-    return write_simple(413, R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"the body exceeds the size limit"}})");
+    return write_simple(
+        413, R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"the body exceeds the size limit"}})");
   if (ec == http::error::header_limit)
-    return write_simple(431, R"({"error":{"code":"HEADERS_TOO_LARGE","message":"request header fields too large"}})");
+    return write_simple(
+        431, R"({"error":{"code":"HEADERS_TOO_LARGE","message":"request header fields too large"}})");
   if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec == asio::error::operation_aborted)
     return close();
@@ -83,7 +84,8 @@ void HttpConnection::on_read(const boost::system::error_code& ec) {
   const auto q = req.target.find('?');
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  for (const auto& field : msg) req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : msg)
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   req.body = std::move(msg.body());
   req.keep_alive = msg.keep_alive();
   keep_alive_ = req.keep_alive;
@@ -109,14 +111,15 @@ void HttpConnection::on_read(const boost::system::error_code& ec) {
 
 // While a response is pending (a long-poll), notice a client that hangs up.
 void HttpConnection::watch_for_abort() {
-  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || !self->awaiting_response_ || self->closed_) return;
-    char byte;
-    const auto n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) return; // a pipelined request: read it after the response
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return self->watch_for_abort();
-    self->close();
-  });
+  socket_.async_wait(
+      asio::socket_base::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || !self->awaiting_response_ || self->closed_) return;
+        char byte;
+        const auto n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) return; // a pipelined request: read it after the response
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return self->watch_for_abort();
+        self->close();
+      });
 }
 
 void HttpConnection::set_abort_handler(std::function<void()> fn) {
@@ -138,14 +141,16 @@ void HttpConnection::respond(HttpResponse response) {
   res->result(static_cast<http::status>(response.status));
   res->version(11);
   res->set(http::field::content_type, response.content_type);
-  for (auto& [k, v] : response.headers) res->insert(k, v);
+  for (auto& [k, v] : response.headers)
+    res->insert(k, v);
   res->body() = std::move(response.body);
   res->keep_alive(keep_alive_);
   res->prepare_payload();
-  http::async_write(socket_, *res, [self = shared_from_this(), res](const boost::system::error_code& ec, std::size_t) {
-    if (ec || !self->keep_alive_) return self->close();
-    self->read_request();
-  });
+  http::async_write(socket_, *res,
+                    [self = shared_from_this(), res](const boost::system::error_code& ec, std::size_t) {
+                      if (ec || !self->keep_alive_) return self->close();
+                      self->read_request();
+                    });
 }
 
 void HttpConnection::write_simple(unsigned status, std::string json_body) {

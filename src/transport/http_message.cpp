@@ -21,7 +21,8 @@ std::optional<HeaderList> parse_query_params(std::string_view query) {
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;
   HeaderList out;
-  for (auto p : *params) out.emplace_back(p.key.decode(opts), p.has_value ? p.value.decode(opts) : std::string());
+  for (auto p : *params)
+    out.emplace_back(p.key.decode(opts), p.has_value ? p.value.decode(opts) : std::string());
   return out;
 }
 

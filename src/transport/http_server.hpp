@@ -28,7 +28,8 @@ public:
   void send(HttpResponse response);
   // Headers added to whatever response is sent later (CORS, for instance).
   Responder&& with_headers(HeaderList headers) && {
-    for (auto& h : headers) extra_headers_.push_back(std::move(h));
+    for (auto& h : headers)
+      extra_headers_.push_back(std::move(h));
     return std::move(*this);
   }
   // `fn` runs (on the connection's loop) if the client goes away before send().

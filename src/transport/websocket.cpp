@@ -1,8 +1,8 @@
 #include "transport/websocket.hpp"
 
 #include <array>
-#include <span>
 #include <boost/asio/post.hpp>
+#include <span>
 #include <spdlog/spdlog.h>
 
 namespace herald::transport {
@@ -33,7 +33,8 @@ void schedule_flush(std::shared_ptr<WebSocket> ws) {
     c.flush_posted = false;
     auto list = std::move(c.dirty);
     c.dirty.clear();
-    for (auto& w : list) w->flush();
+    for (auto& w : list)
+      w->flush();
   });
 }
 
@@ -232,11 +233,12 @@ void WebSocket::flush() {
   }
   if (!out_.empty()) {
     waiting_write_ = true;
-    socket_.async_wait(asio::socket_base::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
-      self->waiting_write_ = false;
-      if (ec) return;
-      self->flush();
-    });
+    socket_.async_wait(asio::socket_base::wait_write,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                         self->waiting_write_ = false;
+                         if (ec) return;
+                         self->flush();
+                       });
     return;
   }
   out_.shrink_to_fit();

@@ -34,7 +34,8 @@ ParseResult parse_frame(char* data, std::size_t size, std::size_t max_payload, b
   } else if (len == 127) {
     if (size < 10) return r;
     len = 0;
-    for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<uint8_t>(data[2 + i]);
+    for (int i = 0; i < 8; ++i)
+      len = (len << 8) | static_cast<uint8_t>(data[2 + i]);
     if (len >> 63) return fail(close_protocol_error);
     pos = 10;
   }
@@ -50,7 +51,8 @@ ParseResult parse_frame(char* data, std::size_t size, std::size_t max_payload, b
   if (size - pos < len) return r;
   char* payload = data + pos;
   if (masked)
-    for (std::size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+    for (std::size_t i = 0; i < len; ++i)
+      payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
   r.status = ParseStatus::frame;
   r.frame.fin = fin;
   r.frame.opcode = static_cast<Opcode>(op);
@@ -70,7 +72,8 @@ void append_header_impl(std::string& out, Opcode opcode, std::size_t n, bool fin
     out += static_cast<char>(n & 0xFF);
   } else {
     out += static_cast<char>(mask_bit | 127);
-    for (int i = 7; i >= 0; --i) out += static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xFF);
+    for (int i = 7; i >= 0; --i)
+      out += static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xFF);
   }
 }
 
@@ -103,7 +106,8 @@ std::string encode_client_frame(Opcode opcode, std::string_view payload, uint32_
   const uint8_t m[4] = {static_cast<uint8_t>(mask >> 24), static_cast<uint8_t>(mask >> 16),
                         static_cast<uint8_t>(mask >> 8), static_cast<uint8_t>(mask)};
   out.append(reinterpret_cast<const char*>(m), 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) out += static_cast<char>(payload[i] ^ m[i & 3]);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    out += static_cast<char>(payload[i] ^ m[i & 3]);
   return out;
 }
 

@@ -33,7 +33,7 @@ enum class ParseStatus { frame, need_more, error };
 struct ParseResult {
   ParseStatus status = ParseStatus::need_more;
   Frame frame;
-  std::size_t consumed = 0;          // bytes of the buffer the frame used
+  std::size_t consumed = 0;           // bytes of the buffer the frame used
   uint16_t close_code = close_normal; // why, when status is error
 };
 

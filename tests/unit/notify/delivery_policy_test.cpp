@@ -82,7 +82,8 @@ TEST(DeliveryPolicy, NoDeadlineMeansNothingToDo) {
 TEST(DeliveryPolicy, EmptyBackoffFailsPermanentlyAtTheFirstMissedDeadline) {
   DeliveryPolicy policy;
   policy.retry_backoff.clear();
-  EXPECT_EQ(next_step(record(DeliveryStatus::pending, 0, t0), t0, policy).action, Action::mark_permanent_failure);
+  EXPECT_EQ(next_step(record(DeliveryStatus::pending, 0, t0), t0, policy).action,
+            Action::mark_permanent_failure);
 }
 
 TEST(DeliveryPolicy, DeadlineExactlyNowIsDue) {

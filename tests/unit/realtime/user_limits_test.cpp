@@ -13,8 +13,10 @@ using Admission = UserLimits::Admission;
 
 TEST(UserLimits, AdmitsUpToTheLimitThenRefusesUntilOneLeaves) {
   core::ManualClock clock;
-  UserLimits limits({.max_connections_per_user = 3, .max_events_per_minute = 10, .ban_duration = seconds(60)}, clock);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(limits.admit("u").admission, Admission::admitted);
+  UserLimits limits({.max_connections_per_user = 3, .max_events_per_minute = 10, .ban_duration = seconds(60)},
+                    clock);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(limits.admit("u").admission, Admission::admitted);
   EXPECT_EQ(limits.admit("u").admission, Admission::too_many);
   EXPECT_EQ(limits.admit("other").admission, Admission::admitted); // per user
   limits.release("u");
@@ -23,7 +25,8 @@ TEST(UserLimits, AdmitsUpToTheLimitThenRefusesUntilOneLeaves) {
 
 TEST(UserLimits, TenRefusalsWithinAMinuteBanTheUser) {
   core::ManualClock clock;
-  UserLimits limits({.max_connections_per_user = 1, .max_events_per_minute = 10, .ban_duration = seconds(300)}, clock);
+  UserLimits limits(
+      {.max_connections_per_user = 1, .max_events_per_minute = 10, .ban_duration = seconds(300)}, clock);
   ASSERT_EQ(limits.admit("u").admission, Admission::admitted);
   for (int i = 0; i < 9; ++i) {
     EXPECT_EQ(limits.admit("u").admission, Admission::too_many);
@@ -42,7 +45,8 @@ TEST(UserLimits, TenRefusalsWithinAMinuteBanTheUser) {
 
 TEST(UserLimits, RefusalsSpreadOverMoreThanAMinuteDoNotBan) {
   core::ManualClock clock;
-  UserLimits limits({.max_connections_per_user = 1, .max_events_per_minute = 10, .ban_duration = seconds(300)}, clock);
+  UserLimits limits(
+      {.max_connections_per_user = 1, .max_events_per_minute = 10, .ban_duration = seconds(300)}, clock);
   ASSERT_EQ(limits.admit("u").admission, Admission::admitted);
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(limits.admit("u").admission, Admission::too_many);
@@ -52,7 +56,8 @@ TEST(UserLimits, RefusalsSpreadOverMoreThanAMinuteDoNotBan) {
 
 TEST(UserLimits, ExplicitBanEndsAfterTheDuration) {
   core::ManualClock clock;
-  UserLimits limits({.max_connections_per_user = 5, .max_events_per_minute = 10, .ban_duration = seconds(30)}, clock);
+  UserLimits limits({.max_connections_per_user = 5, .max_events_per_minute = 10, .ban_duration = seconds(30)},
+                    clock);
   limits.ban("u");
   EXPECT_EQ(limits.admit("u").admission, Admission::banned);
   clock.advance(seconds(30));
@@ -63,8 +68,10 @@ TEST(EventBudget, DropsPastTheLimitAndIsExhaustedWhenAsManyAgainWereDropped) {
   core::ManualClock clock;
   EventBudget budget;
   const auto now = clock.steady_now();
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::allowed);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::dropped);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::allowed);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::dropped);
   EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::exhausted);
   EXPECT_EQ(budget.retry_after(now + seconds(20)), 40);
 }
@@ -73,7 +80,8 @@ TEST(EventBudget, ANewMinuteStartsAFreshWindow) {
   core::ManualClock clock;
   EventBudget budget;
   auto now = clock.steady_now();
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::allowed);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::allowed);
   EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::dropped);
   now += seconds(60);
   EXPECT_EQ(budget.spend(now, 5), EventBudget::Outcome::allowed);
