@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every test: formatting, the release build's unit,
 # integration and conformance tests, the same tests under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and a short bounded run of every fuzz target.
+# UndefinedBehaviorSanitizer, a tiny run of the benchmark (to keep it working), and a short
+# bounded run of every fuzz target.
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    release build and its tests only
 set -euo pipefail
@@ -28,6 +29,10 @@ run_suite() {
 }
 
 run_suite build
+echo "== benchmark smoke run (tiny sizes, no assertions on time)"
+bench_out=$(mktemp -d)
+bench/run.sh --quick --no-build --build-dir build --herald-bin build/src/cli/herald --out-dir "$bench_out"
+rm -rf "$bench_out"
 if [ $quick -eq 0 ]; then
   # Sanitizers: leaks are reported by ASan's LeakSanitizer at exit.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
