@@ -31,7 +31,7 @@ run_suite() {
 run_suite build
 echo "== benchmark smoke run (tiny sizes, no assertions on time)"
 bench_out=$(mktemp -d)
-bench/run.sh --quick --no-build --build-dir build --herald-bin build/src/cli/herald --out-dir "$bench_out"
+bench/run.sh --quick --no-build --build-dir "$root/build" --herald-bin "$root/build/src/cli/herald" --out-dir "$bench_out"
 rm -rf "$bench_out"
 if [ $quick -eq 0 ]; then
   # Sanitizers: leaks are reported by ASan's LeakSanitizer at exit.
