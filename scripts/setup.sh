@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libssl-dev libsqlite3-dev libcmark-dev cmark libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libpq-dev
-  python3-socketio redis-server postgresql curl procps
+  python3-socketio python3-requests python3-websocket chromium redis-server postgresql curl procps
 )
 # Node.js may come from elsewhere (with its own npm); Debian's is only the fallback.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
