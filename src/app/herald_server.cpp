@@ -259,11 +259,13 @@ int HeraldServer::run(const std::optional<std::filesystem::path>& port_file) {
   spdlog::info("herald listening on {}:{} (socket.io path {}, {} event loops, store {})", host, port,
                impl_->config.server.path, impl_->config.server.threads, impl_->config.store.url);
   const auto shown = host == "0.0.0.0" || host == "::" ? std::string("localhost") : host;
-  std::fprintf(stderr,
-               "To try it:\n  token=$(herald token --user alice --dept eng)\n"
-               "  open http://%s:%u/?token=$token\n"
-               "  herald send --title Hello --content 'It *works*' --user alice\n",
-               shown.c_str(), static_cast<unsigned>(port));
+  // A hint for people; JSON logs stay pure JSON lines.
+  if (impl_->config.log.format == core::LogFormat::text)
+    std::fprintf(stderr,
+                 "To try it:\n  token=$(herald token --user alice --dept eng)\n"
+                 "  open http://%s:%u/?token=$token\n"
+                 "  herald send --title Hello --content 'It *works*' --user alice\n",
+                 shown.c_str(), static_cast<unsigned>(port));
   if (port_file) std::ofstream(*port_file) << port << "\n";
   int sig = 0;
   sigwait(&signals, &sig);
