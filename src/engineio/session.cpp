@@ -101,6 +101,10 @@ void Session::send(SharedOutFrame frame) {
     if (ws_) ws_->send(wire_of(frame));
     return;
   }
+  // A polling client that stops polling must not hold unbounded memory until its
+  // heartbeat runs out: past the cap it is closed, like a WebSocket that does not read.
+  queued_bytes_ += frame->payload().size();
+  if (queued_bytes_ > kMaxQueuedBytes) return end("transport error", false);
   queue_.push_back(std::move(frame));
   if (poll_) flush_poll();
 }

@@ -75,8 +75,11 @@ private:
   std::unique_ptr<SessionHandler> handler_;
   std::shared_ptr<transport::WebSocket> ws_;
   std::optional<transport::Responder> poll_;
+  // 4 MB, as for a WebSocket: a burst of thousands of notifications.
+  static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
   std::vector<SharedOutFrame> queue_; // while polling
-  core::SteadyTime deadline_{};       // next ping, or the pong deadline
+  std::size_t queued_bytes_ = 0;
+  core::SteadyTime deadline_{}; // next ping, or the pong deadline
   State state_ = State::open;
   Transport transport_ = Transport::polling;
   bool upgrading_ = false;

@@ -37,6 +37,9 @@ void Client::on_message(bool binary, std::string_view data) {
   if (closed_) return;
   if (binary) {
     if (!partial_) return close(); // an attachment nobody announced
+    partial_bytes_ += data.size();
+    // The attachments of one packet together may not exceed one message's size limit.
+    if (partial_bytes_ > server_.options().engine.max_payload) return close();
     partial_->buffers.emplace_back(data);
     if (partial_->buffers.size() == partial_->attachments) {
       auto p = std::move(*partial_);
@@ -52,6 +55,7 @@ void Client::on_message(bool binary, std::string_view data) {
     return close();
   }
   if (packet->attachments > 0) {
+    partial_bytes_ = 0;
     partial_ = std::move(*packet);
     return;
   }

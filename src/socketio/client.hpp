@@ -42,6 +42,7 @@ private:
   Handshake handshake_;
   std::vector<std::shared_ptr<Socket>> sockets_;
   std::optional<Packet> partial_; // a binary packet waiting for its attachments
+  std::size_t partial_bytes_ = 0;
   bool closed_ = false;
 };
 
