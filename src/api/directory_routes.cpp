@@ -13,16 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-using SharedResponder = std::shared_ptr<transport::Responder>;
-SharedResponder share(transport::Responder res) {
-  return std::make_shared<transport::Responder>(std::move(res));
-}
-
-json::object directory_json(const notify::User& u) {
-  auto o = notify::user_json(u);
-  return o;
-}
-
 // "Build Failed!" -> "build-failed": a readable id for a type created without one.
 std::string slug(std::string_view name) {
   std::string out;
@@ -60,7 +50,7 @@ void Api::put_user(transport::HttpRequest& req, const Caller&, std::vector<std::
   service_.repository().upsert_user(
       std::move(update), [res = share(std::move(res))](notify::Result<notify::UpsertUserResult> r) {
         if (!r) return res->send(store_error_response(r.error()));
-        res->send(json_response(r->created ? 201 : 200, directory_json(r->user)));
+        res->send(json_response(r->created ? 201 : 200, notify::user_json(r->user)));
       });
 }
 
@@ -68,7 +58,7 @@ void Api::get_user(transport::HttpRequest&, const Caller&, std::vector<std::stri
                    transport::Responder res) {
   service_.repository().get_user(params.at(0), [res = share(std::move(res))](notify::Result<notify::User> u) {
     if (!u) return res->send(store_error_response(u.error()));
-    res->send(json_response(200, directory_json(*u)));
+    res->send(json_response(200, notify::user_json(*u)));
   });
 }
 

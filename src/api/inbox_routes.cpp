@@ -13,11 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-using SharedResponder = std::shared_ptr<transport::Responder>;
-SharedResponder share(transport::Responder res) {
-  return std::make_shared<transport::Responder>(std::move(res));
-}
-
 json::object read_change_json(const std::string& recipient_id, const notify::ReadChange& c) {
   return json::object{
       {"recipient_id", recipient_id},

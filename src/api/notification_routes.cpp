@@ -71,24 +71,23 @@ void Api::create_notification(transport::HttpRequest& req, const Caller& caller,
     if (!sender_id) sender_id = p.user_id; // its directory entry, when it has one, wins
   }
   auto store = [this, received_at](notify::CreateNotificationRequest request, transport::Responder res) {
-    service_.create(std::move(request), received_at,
-                    [res = std::make_shared<transport::Responder>(std::move(res))](
-                        notify::Result<notify::CreatedNotification> created) mutable {
-                      if (!created) return res->send(store_error_response(created.error()));
-                      json::object body{
-                          {"id", created->notification.id},
-                          {"recipient_count", created->recipient_count},
-                          {"created_at", core::format_iso8601(created->notification.created_at)}};
-                      auto response = json_response(201, body);
-                      if (created->replayed) response.with_header("Idempotent-Replayed", "true");
-                      res->send(std::move(response));
-                    });
+    service_.create(
+        std::move(request), received_at,
+        [res = share(std::move(res))](notify::Result<notify::CreatedNotification> created) mutable {
+          if (!created) return res->send(store_error_response(created.error()));
+          json::object body{{"id", created->notification.id},
+                            {"recipient_count", created->recipient_count},
+                            {"created_at", core::format_iso8601(created->notification.created_at)}};
+          auto response = json_response(201, body);
+          if (created->replayed) response.with_header("Idempotent-Replayed", "true");
+          res->send(std::move(response));
+        });
   };
   if (!sender_id) {
     request.sender = system_sender();
     return store(std::move(request), std::move(res));
   }
-  auto shared_res = std::make_shared<transport::Responder>(std::move(res));
+  auto shared_res = share(std::move(res));
   service_.repository().get_user(*sender_id, [store, request = std::move(request), fallback,
                                               shared_res](notify::Result<notify::User> user) mutable {
     if (user) {
