@@ -121,8 +121,11 @@ run_one() {
     SERVER_PID=$!
     token=$(cd "$dir" && "$HERALD_BIN" token --user bench --role service --ttl 2h --auth.jwt_secret="$SECRET")
   else
+    # PER_RECIPIENT=1: each recipient's payload carries its own recipient_id, as SPEC 3 asks
+    # and as Herald does, so that both servers do the same job (set 0 to see the cheaper,
+    # non-conforming single room emit).
     (cd "$ROOT/bench/reference" && PORT=0 PORT_FILE="$dir/port" JWT_SECRET="$SECRET" \
-      exec taskset -c 0 node server.js >"$dir/server.log" 2>&1) &
+      PER_RECIPIENT="${PER_RECIPIENT:-1}" exec taskset -c 0 node server.js >"$dir/server.log" 2>&1) &
     SERVER_PID=$!
     token=$(cd "$ROOT/bench/reference" && JWT_SECRET="$SECRET" node -e \
       "process.stdout.write(require('jsonwebtoken').sign({sub:'bench',roles:['service']},process.env.JWT_SECRET,{expiresIn:'2h'}))")
