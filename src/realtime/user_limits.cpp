@@ -17,8 +17,7 @@ UserLimits::Verdict UserLimits::admit(const std::string& user) {
   auto& e = users_[user];
   if (e.banned_until > now) return {Admission::banned, seconds_left(e, now)};
   if (e.connections >= options_.max_connections_per_user) {
-    while (!e.refusals.empty() && now - e.refusals.front() > kMinute)
-      e.refusals.pop_front();
+    std::erase_if(e.refusals, [&](core::SteadyTime t) { return now - t > kMinute; });
     e.refusals.push_back(now);
     if (e.refusals.size() >= kRefusalsBeforeBan) {
       e.refusals.clear();

@@ -11,7 +11,7 @@
 namespace herald::socketio {
 
 Client::Client(Server& server, engineio::Session& session, Handshake handshake)
-    : server_(server), session_(session), handshake_(std::move(handshake)) {
+    : server_(server), session_(session), handshake_(std::make_unique<Handshake>(std::move(handshake))) {
   const auto& clock = *server_.options().engine.clock;
   server_.engine()
       .wheel(session_.loop_index())
@@ -56,7 +56,7 @@ void Client::on_message(bool binary, std::string_view data) {
   }
   if (packet->attachments > 0) {
     partial_bytes_ = 0;
-    partial_ = std::move(*packet);
+    partial_ = std::make_unique<Packet>(std::move(*packet));
     return;
   }
   dispatch(std::move(*packet));
@@ -92,7 +92,7 @@ void Client::connect(Packet&& packet) {
     return send(answer);
   }
   if (find(packet.nsp)) return; // already connected: nothing to do
-  Handshake hs = handshake_;
+  Handshake hs = handshake_ ? *handshake_ : Handshake{};
   hs.auth = packet.data.is_object() ? std::move(packet.data) : boost::json::object{};
   auto socket = std::make_shared<Socket>(*this, *nsp, core::random_token(15), std::move(hs));
   if (auto err = nsp->run_middleware(*socket)) {
@@ -104,7 +104,7 @@ void Client::connect(Packet&& packet) {
   }
   if (closed_) return; // a middleware ended the connection
   sockets_.push_back(socket);
-  if (!server_.options().retain_handshake) handshake_ = Handshake{};
+  if (!server_.options().retain_handshake) handshake_.reset();
   nsp->add(*socket);
   socket->mark_connected();
   server_.engine().wheel(session_.loop_index()).cancel(*this);

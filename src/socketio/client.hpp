@@ -39,9 +39,9 @@ private:
 
   Server& server_;
   engineio::Session& session_;
-  Handshake handshake_;
+  std::unique_ptr<Handshake> handshake_; // null once released (ServerOptions::retain_handshake)
   std::vector<std::shared_ptr<Socket>> sockets_;
-  std::optional<Packet> partial_; // a binary packet waiting for its attachments
+  std::unique_ptr<Packet> partial_; // a binary packet waiting for its attachments
   std::size_t partial_bytes_ = 0;
   bool closed_ = false;
 };

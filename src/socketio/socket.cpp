@@ -22,7 +22,13 @@ void Ack::operator()(Payload reply) {
 }
 
 Socket::Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake)
-    : client_(client), nsp_(nsp), id_(std::move(id)), handshake_(std::move(handshake)) {}
+    : client_(client), nsp_(nsp), id_(std::move(id)),
+      handshake_(std::make_unique<Handshake>(std::move(handshake))) {}
+
+const Handshake& Socket::empty_handshake() {
+  static const Handshake empty;
+  return empty;
+}
 
 Socket::~Socket() = default;
 
@@ -57,13 +63,16 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args, std:
     if (ec) return;
     auto self = weak.lock();
     if (!self) return;
-    auto it = self->acks_.find(id);
-    if (it == self->acks_.end()) return;
+    if (!self->acks_) return;
+    auto it = self->acks_->find(id);
+    if (it == self->acks_->end()) return;
     auto p = std::move(it->second);
-    self->acks_.erase(it);
+    self->acks_->erase(it);
+    if (self->acks_->empty()) self->acks_.reset();
     if (p->done) p->done(std::nullopt);
   });
-  acks_.emplace(id, std::move(pending));
+  if (!acks_) acks_ = std::make_unique<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>>();
+  acks_->emplace(id, std::move(pending));
   Packet p;
   p.type = PacketType::event;
   p.id = id;
@@ -93,16 +102,17 @@ void Socket::on_event(Packet&& packet) {
 
 void Socket::on_ack(Packet&& packet) {
   if (!packet.id) return;
-  auto it = acks_.find(*packet.id);
-  if (it == acks_.end()) {
+  if (!acks_ || !acks_->contains(*packet.id)) {
     // Not ours: late (the timeout already answered) or an id the application chose.
     if (packet.data.is_array())
       nsp_.dispatch_unmatched_ack(*this, *packet.id,
                                   Payload{std::move(packet.data.as_array()), std::move(packet.buffers)});
     return;
   }
+  auto it = acks_->find(*packet.id);
   auto p = std::move(it->second);
-  acks_.erase(it);
+  acks_->erase(it);
+  if (acks_->empty()) acks_.reset();
   p->timer->cancel();
   if (p->done) p->done(Payload{std::move(packet.data.as_array()), std::move(packet.buffers)});
 }
@@ -138,11 +148,11 @@ void Socket::on_disconnected(std::string_view reason) {
   connected_ = false;
   auto self = shared_from_this(); // handlers below may drop the last other reference
   auto acks = std::move(acks_);
-  acks_.clear();
-  for (auto& [id, p] : acks) {
-    p->timer->cancel();
-    if (p->done) p->done(std::nullopt);
-  }
+  if (acks)
+    for (auto& [id, p] : *acks) {
+      p->timer->cancel();
+      if (p->done) p->done(std::nullopt);
+    }
   for (const auto& room : rooms_)
     nsp_.leave(*this, room);
   nsp_.remove(*this);

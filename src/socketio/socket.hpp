@@ -60,8 +60,8 @@ public:
   const std::string& id() const { return id_; }
   Namespace& nsp() const { return nsp_; }
   // Empty after the connection handler when the server does not retain handshakes.
-  const Handshake& handshake() const { return handshake_; }
-  void release_handshake() { handshake_ = Handshake{}; }
+  const Handshake& handshake() const { return handshake_ ? *handshake_ : empty_handshake(); }
+  void release_handshake() { handshake_.reset(); }
   Client& client() const { return client_; }
   bool connected() const { return connected_; }
 
@@ -98,10 +98,13 @@ private:
   Client& client_;
   Namespace& nsp_;
   std::string id_;
-  Handshake handshake_;
+  static const Handshake& empty_handshake();
+
+  // Behind pointers so that an idle socket that released them pays 8 bytes each.
+  std::unique_ptr<Handshake> handshake_;
   std::vector<std::string> rooms_;
   std::shared_ptr<void> data_;
-  std::unordered_map<uint64_t, std::unique_ptr<PendingAck>> acks_;
+  std::unique_ptr<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>> acks_; // while any waits
   uint64_t next_ack_id_ = 0;
   bool connected_ = false;
 };
