@@ -66,6 +66,10 @@ std::string resolve_jwt_secret(const Config& config) {
 }
 
 std::unique_ptr<notify::Repository> open_store(const Config& config) {
+  // Better to refuse than to run as a single node while the operator believes otherwise.
+  if (config.cluster.redis_url)
+    throw ConfigError("cluster.redis_url",
+                      "cluster.redis_url: cluster fan-out through Redis is not in this build yet");
   if (!config.store.url.starts_with("sqlite:"))
     throw ConfigError("store.url", "store.url: only sqlite:// stores are supported by this build");
   auto repo = store::SqliteRepository::open(config.store.url);
