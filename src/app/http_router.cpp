@@ -42,6 +42,12 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
     res.with_header("Cache-Control", "public, max-age=86400");
     return responder.send(std::move(res));
   }
+  if (read && request.path == "/favicon.ico") {
+    HttpResponse res;
+    res.status = 204; // no icon, and no 404 in the browser's console
+    res.content_type.clear();
+    return responder.send(std::move(res));
+  }
   responder.send(HttpResponse::json(404, R"({"error":{"code":"NOT_FOUND","message":"no such path"}})"));
 }
 

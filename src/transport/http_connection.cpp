@@ -1,6 +1,7 @@
 #include "transport/http_connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
@@ -57,9 +58,27 @@ void HttpConnection::read_request() {
     if (ec) return;
     if (auto self = weak.lock()) self->close();
   });
-  http::async_read(
+  http::async_read_header(
       socket_, buffer_, *parser_,
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) { self->on_read(ec); });
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) { self->on_header(ec); });
+}
+
+// A client that sent `Expect: 100-continue` (curl does for bodies over 1 KB) waits for a
+// 100 Continue before the body; answer it rather than let the client time out.
+void HttpConnection::on_header(const boost::system::error_code& ec) {
+  if (ec || parser_->is_done()) return on_read(ec);
+  auto read_body = [self = shared_from_this()] {
+    http::async_read(self->socket_, self->buffer_, *self->parser_,
+                     [self](const boost::system::error_code& ec, std::size_t) { self->on_read(ec); });
+  };
+  if (!iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  boost::asio::async_write(
+      socket_, boost::asio::buffer(kContinue.data(), kContinue.size()),
+      [self = shared_from_this(), read_body](const boost::system::error_code& ec, std::size_t) {
+        if (ec) return self->close();
+        read_body();
+      });
 }
 
 void HttpConnection::on_read(const boost::system::error_code& ec) {
@@ -140,7 +159,7 @@ void HttpConnection::respond(HttpResponse response) {
   auto res = std::make_shared<http::response<http::string_body>>();
   res->result(static_cast<http::status>(response.status));
   res->version(11);
-  res->set(http::field::content_type, response.content_type);
+  if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
   for (auto& [k, v] : response.headers)
     res->insert(k, v);
   res->body() = std::move(response.body);

@@ -25,6 +25,7 @@ public:
 
 private:
   void read_request();
+  void on_header(const boost::system::error_code& ec);
   void on_read(const boost::system::error_code& ec);
   void watch_for_abort();
   void write_simple(unsigned status, std::string body);
