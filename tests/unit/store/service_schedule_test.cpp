@@ -69,8 +69,12 @@ protected:
     std::promise<int> p;
     service_->process_due([&p](int n) { p.set_value(n); });
     const int moved = p.get_future().get();
-    // Updates made by the pass are queued writes: a read after a write barrier sees them.
-    wait<std::int64_t>([&](Callback<std::int64_t> cb) { repo_->unread_count("nobody", std::move(cb)); });
+    // The pass queued its updates on the single writer, which runs writes in order: once a
+    // later write completes, they have too (and so has the emit of any resend).
+    notify::UserUpdate barrier;
+    barrier.id = "write-barrier";
+    wait<UpsertUserResult>(
+        [&](Callback<UpsertUserResult> cb) { repo_->upsert_user(barrier, std::move(cb)); });
     return moved;
   }
   Recipient record(const std::string& user) {
