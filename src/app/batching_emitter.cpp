@@ -39,6 +39,10 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
     if (e.event == "notification:new") {
       options.except.emplace_back(realtime::kBatchRoom);
       std::lock_guard lock(mutex_);
+      if (!batching_sockets_.contains(e.user_id)) {
+        now.emplace_back(std::move(options), event_packet(std::move(e)));
+        continue;
+      }
       auto& pending = pending_[e.user_id];
       if (pending.events.empty()) to_schedule.push_back(e.user_id);
       pending.events.push_back(e); // a copy: the batching sockets get it later
@@ -104,6 +108,13 @@ void BatchingEmitter::flush(const std::string& user_id) {
     one.emplace_back(std::move(options), std::move(p));
     nsp_.broadcast_each(std::move(one));
   });
+}
+
+void BatchingEmitter::batching_socket(const std::string& user_id, bool connected) {
+  std::lock_guard lock(mutex_);
+  auto& count = batching_sockets_[user_id];
+  count += connected ? 1 : -1;
+  if (count <= 0) batching_sockets_.erase(user_id);
 }
 
 std::vector<std::string> BatchingEmitter::take_batch_ack(uint64_t ack_id) {

@@ -27,6 +27,8 @@ public:
   // The recipient ids acknowledged by the Socket.IO ack of a notification:batch, if
   // `ack_id` names one (each batch is acknowledged once, as a whole).
   std::vector<std::string> take_batch_ack(uint64_t ack_id);
+  // Counts the user's sockets that opted in; notifications of other users are never held.
+  void batching_socket(const std::string& user_id, bool connected);
 
 private:
   struct Pending {
@@ -41,6 +43,7 @@ private:
   std::chrono::milliseconds ack_memory_;
   std::mutex mutex_;
   std::unordered_map<std::string, Pending> pending_;
+  std::unordered_map<std::string, int> batching_sockets_; // users with an opted-in socket
   struct BatchAck {
     std::vector<std::string> recipient_ids;
     std::chrono::steady_clock::time_point expires;

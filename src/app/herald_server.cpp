@@ -148,6 +148,9 @@ struct HeraldServer::Impl {
                                                             : realtime::AckOutcome::unavailable);
       });
     };
+    h.on_batching_socket = [this](const std::string& user, bool connected) {
+      emitter.batching_socket(user, connected);
+    };
     h.on_packet_ack = [this](const std::string& user, uint64_t ack_id) {
       if (auto rid = notify::recipient_for_ack_id(ack_id)) {
         service.acknowledge(user, *rid, [](notify::Result<void>) {});

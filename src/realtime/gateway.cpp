@@ -29,9 +29,13 @@ struct Gateway::SocketState final : core::TimedEntry {
   core::WallTime connected_at;
   EventBudget budget;
   UserLimits* counted_in = nullptr; // set once the connection counts against its user
+  bool wants_batches = false;
+  // Set once the batching socket was announced through on_batching_socket.
+  const std::function<void(const std::string&, bool)>* announced_batching = nullptr;
 
   ~SocketState() override {
     if (counted_in) counted_in->release(principal->user_id);
+    if (announced_batching) (*announced_batching)(principal->user_id, false);
   }
 
   void on_timer() override {
@@ -173,6 +177,7 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
   if (wants_batches(hs)) {
     socket.join(kBatchRoom);
     socket.join(batch_user_room(principal->user_id));
+    state->wants_batches = true;
   }
   state->principal = std::move(*principal);
   return std::nullopt;
@@ -193,6 +198,10 @@ void Gateway::on_connection(socketio::Socket& socket) {
   state->connected_at = clock_.wall_now();
   arm_expiry(socket, *state);
   if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
+  if (state->wants_batches && hooks_.on_batching_socket) {
+    hooks_.on_batching_socket(state->principal->user_id, true);
+    state->announced_batching = &hooks_.on_batching_socket;
+  }
   socket.emit("authenticated",
               json::array{json::object{{"user_id", state->principal->user_id},
                                        {"connected_at", core::format_iso8601(state->connected_at)}}});

@@ -49,6 +49,9 @@ struct GatewayHooks {
   // A Socket.IO acknowledgement of a packet the application sent with its own ack id
   // (notification:new carries one that names the recipient record).
   std::function<void(const std::string& user_id, uint64_t ack_id)> on_packet_ack;
+  // A socket that opted in to notification:batch connected (true) or went away (false).
+  // Any thread; the emitter holds back only the notifications of users who have one.
+  std::function<void(const std::string& user_id, bool connected)> on_batching_socket;
 };
 
 // The principal of an authenticated socket of the namespace, or nullptr.
