@@ -267,12 +267,17 @@ int HeraldServer::run(const std::optional<std::filesystem::path>& port_file) {
                impl_->config.server.path, impl_->config.server.threads, impl_->config.store.url);
   const auto shown = host == "0.0.0.0" || host == "::" ? std::string("localhost") : host;
   // A hint for people; JSON logs stay pure JSON lines.
-  if (impl_->config.log.format == core::LogFormat::text)
+  if (impl_->config.log.format == core::LogFormat::text) {
+    // Name the binary as it can be run from here: it is rarely on PATH.
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec || exe.empty()) exe = "herald";
     std::fprintf(stderr,
-                 "To try it:\n  token=$(herald token --user alice --dept eng)\n"
+                 "To try it:\n  token=$(%s token --user alice --dept eng)\n"
                  "  open http://%s:%u/?token=$token\n"
-                 "  herald send --title Hello --content 'It *works*' --user alice\n",
-                 shown.c_str(), static_cast<unsigned>(port));
+                 "  %s send --title Hello --content 'It *works*' --user alice\n",
+                 exe.c_str(), shown.c_str(), static_cast<unsigned>(port), exe.c_str());
+  }
   if (port_file) std::ofstream(*port_file) << port << "\n";
   int sig = 0;
   sigwait(&signals, &sig);
