@@ -26,6 +26,10 @@ const SharedOutFrame& close_frame() {
   return f;
 }
 
+transport::HttpResponse bad_request() {
+  return transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})");
+}
+
 transport::SharedFrame wire_of(const SharedOutFrame& f) {
   // Aliasing: the WebSocket queue shares ownership of the OutFrame and sees its bytes.
   return transport::SharedFrame(f, &f->wire);
@@ -36,11 +40,26 @@ transport::SharedFrame wire_of(const SharedOutFrame& f) {
 Session::Session(Server& server, std::string id, std::size_t loop_index)
     : server_(server), id_(std::move(id)), loop_index_(loop_index) {}
 
-Session::~Session() {
-  if (ws_) {
-    ws_->set_handler(nullptr);
-    ws_->close();
-  }
+Session::~Session() { drop_websocket(); }
+
+void Session::drop_websocket() {
+  if (!ws_) return;
+  ws_->set_handler(nullptr);
+  ws_->close();
+  ws_.reset();
+}
+
+void Session::clear_queue() {
+  queue_.clear();
+  queue_.shrink_to_fit();
+  queued_bytes_ = 0;
+}
+
+void Session::release_poll(std::string body) {
+  if (!poll_) return;
+  auto responder = std::move(*poll_);
+  poll_.reset();
+  responder.send(text_response(std::move(body)));
 }
 
 std::string Session::handshake_payload(bool websocket) const {
@@ -114,12 +133,8 @@ void Session::flush_poll() {
   std::string body;
   for (const auto& f : queue_)
     append_to_payload(body, *f);
-  queue_.clear();
-  queue_.shrink_to_fit();
-  auto responder = std::move(*poll_);
-  poll_.reset();
-  transport::HttpResponse res = text_response(std::move(body));
-  responder.send(std::move(res));
+  clear_queue();
+  release_poll(std::move(body));
 }
 
 void Session::on_poll(transport::Responder responder) {
@@ -129,11 +144,11 @@ void Session::on_poll(transport::Responder responder) {
     return end("transport close", false);
   }
   if (transport_ != Transport::polling || state_ != State::open) {
-    return responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    return responder.send(bad_request());
   }
   if (poll_) {
     // Two concurrent polls: the protocol says close. The first one learns it.
-    responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    responder.send(bad_request());
     queue_.push_back(close_frame());
     flush_poll();
     return end("transport error", false);
@@ -157,11 +172,11 @@ void Session::on_poll(transport::Responder responder) {
 
 void Session::on_post(std::string_view body, transport::Responder responder) {
   if (transport_ != Transport::polling || state_ != State::open) {
-    return responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    return responder.send(bad_request());
   }
   auto packets = decode_payload(body);
   if (!packets) {
-    responder.send(transport::HttpResponse::text(400, R"({"code":3,"message":"Bad request"})"));
+    responder.send(bad_request());
     return end("parse error", false);
   }
   // Answer first: packet handlers may close the session.
@@ -180,7 +195,7 @@ void Session::on_upgrade(transport::PendingUpgrade upgrade) {
     return;
   }
   if (state_ != State::open || transport_ != Transport::polling || !server_.options().allow_upgrades) {
-    return upgrade.reject(400, R"({"code":3,"message":"Bad request"})");
+    return upgrade.reject(400, bad_request().body);
   }
   ws_ = upgrade.accept(server_.loops().loop(loop_index_), this);
   if (ws_) upgrading_ = true;
@@ -215,11 +230,7 @@ void Session::on_packet(Packet&& p, bool from_websocket) {
     if (probing && p.data == "probe") {
       ws_->send(wire_of(make_text_frame(PacketType::pong, "probe")));
       // Release a poll that is waiting, so the client can finish the upgrade.
-      if (poll_) {
-        auto r = std::move(*poll_);
-        poll_.reset();
-        r.send(text_response("6"));
-      }
+      release_poll("6");
       return;
     }
     if (probing) return end("parse error", false);
@@ -232,15 +243,10 @@ void Session::on_packet(Packet&& p, bool from_websocket) {
     if (!probing || !upgrading_) return end("parse error", false);
     transport_ = Transport::websocket;
     upgrading_ = false;
-    if (poll_) {
-      auto r = std::move(*poll_);
-      poll_.reset();
-      r.send(text_response("6"));
-    }
+    release_poll("6");
     for (auto& f : queue_)
       ws_->send(wire_of(f));
-    queue_.clear();
-    queue_.shrink_to_fit();
+    clear_queue();
     return;
   case PacketType::message:
     if (probing) return; // nothing but the probe travels on a WebSocket mid-upgrade
@@ -264,11 +270,7 @@ void Session::close(std::string_view reason) {
     state_ = State::draining;
     deadline_ = server_.options().clock->steady_now() + server_.options().ping_timeout;
     server_.wheel(loop_index_).schedule(*this, deadline_);
-    if (ws_) {
-      ws_->set_handler(nullptr);
-      ws_->close();
-      ws_.reset();
-    }
+    drop_websocket();
     // The handler stays alive until the session is reaped: it may be on the stack.
     if (handler_) handler_->on_close(reason);
     return;
@@ -286,12 +288,8 @@ void Session::end(std::string_view reason, bool client_initiated) {
     if (client_initiated || queue_.empty()) queue_.push_back(noop_frame());
     flush_poll();
   }
-  queue_.clear();
-  if (ws_) {
-    ws_->set_handler(nullptr);
-    ws_->close();
-    ws_.reset();
-  }
+  clear_queue();
+  drop_websocket();
   spdlog::debug("engine.io session {} closed: {}", id_, reason);
   // The handler stays alive until the session is reaped: it may be on the stack.
   if (was_open && handler_) handler_->on_close(reason);

@@ -68,6 +68,12 @@ private:
   void flush_poll();
   void end(std::string_view reason, bool client_initiated);
   void schedule_ping();
+  // Detaches and closes the WebSocket, if any.
+  void drop_websocket();
+  // Empties the polling queue; queued_bytes_ follows it.
+  void clear_queue();
+  // Answers the waiting poll, if any, with `body`.
+  void release_poll(std::string body);
 
   Server& server_;
   std::string id_;

@@ -263,6 +263,21 @@ for (const { name, options, expected } of transportCases) {
       socket.disconnect();
     });
 
+    // A long-lived session may move far more than the 4 MB an unread queue may hold.
+    it("keeps a session open across more traffic than one queue may hold", async () => {
+      const { socket } = await connect();
+      const chunk = "x".repeat(100_000);
+      for (let i = 0; i < 50; i++) {
+        const back = once(socket, "message-back");
+        socket.emit("message", i, chunk);
+        const [n, text] = await back;
+        assert.equal(n, i);
+        assert.equal(text.length, chunk.length);
+      }
+      assert.ok(socket.connected);
+      socket.disconnect();
+    });
+
     it("sends an event and receives one back", async () => {
       const { socket } = await connect();
       const back = once(socket, "message-back");
