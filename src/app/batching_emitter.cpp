@@ -36,17 +36,9 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
   for (auto& e : events) {
     socketio::BroadcastOptions options;
     options.rooms.push_back(realtime::user_room(e.user_id));
-    if (e.event == "notification:new") {
+    // The user's batching sockets get it later, in the batch; the others now.
+    if (e.event == "notification:new" && hold_for_batch(e, to_schedule))
       options.except.emplace_back(realtime::kBatchRoom);
-      std::lock_guard lock(mutex_);
-      if (!batching_sockets_.contains(e.user_id)) {
-        now.emplace_back(std::move(options), event_packet(std::move(e)));
-        continue;
-      }
-      auto& pending = pending_[e.user_id];
-      if (pending.events.empty()) to_schedule.push_back(e.user_id);
-      pending.events.push_back(e); // a copy: the batching sockets get it later
-    }
     now.emplace_back(std::move(options), event_packet(std::move(e)));
   }
   nsp_.broadcast_each(std::move(now));
@@ -59,6 +51,23 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
   }
 }
 
+bool BatchingEmitter::hold_for_batch(const notify::UserEvent& event, std::vector<std::string>& to_schedule) {
+  std::lock_guard lock(mutex_);
+  if (!batching_sockets_.contains(event.user_id)) return false;
+  auto& pending = pending_[event.user_id];
+  if (pending.events.empty()) to_schedule.push_back(event.user_id);
+  pending.events.push_back(event); // a copy: the original leaves now for the other sockets
+  return true;
+}
+
+void BatchingEmitter::send_to_batching(const std::string& user_id, socketio::Packet packet) {
+  socketio::BroadcastOptions options;
+  options.rooms.push_back(realtime::batch_user_room(user_id));
+  std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
+  one.emplace_back(std::move(options), std::move(packet));
+  nsp_.broadcast_each(std::move(one));
+}
+
 void BatchingEmitter::flush(const std::string& user_id) {
   std::vector<notify::UserEvent> events;
   {
@@ -68,46 +77,38 @@ void BatchingEmitter::flush(const std::string& user_id) {
     events = std::move(it->second.events);
     pending_.erase(it);
   }
-  socketio::BroadcastOptions options;
-  options.rooms.push_back(realtime::batch_user_room(user_id));
-  if (events.size() == 1) {
-    std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
-    one.emplace_back(std::move(options), event_packet(std::move(events.front())));
-    return nsp_.broadcast_each(std::move(one));
-  }
+  if (events.size() == 1) return send_to_batching(user_id, event_packet(std::move(events.front())));
   // A burst: one notification:batch with the user's unread count as it is now.
-  repository_.unread_count(user_id, [this, options = std::move(options), events = std::move(events)](
-                                        notify::Result<std::int64_t> unread) mutable {
-    json::array notifications;
-    std::vector<std::string> recipient_ids;
-    for (auto& e : events) {
-      if (const auto* rid = e.payload.if_contains("recipient_id"); rid && rid->is_string())
-        recipient_ids.emplace_back(rid->as_string());
-      notifications.push_back(std::move(e.payload));
-    }
-    socketio::Packet p;
-    p.type = socketio::PacketType::event;
-    p.data = json::array{"notification:batch", json::object{{"notifications", std::move(notifications)},
-                                                            {"unread_count", unread ? *unread : 0}}};
-    {
-      std::lock_guard lock(mutex_);
-      const auto now = std::chrono::steady_clock::now();
-      while (!batch_ack_order_.empty()) {
-        auto it = batch_acks_.find(batch_ack_order_.front());
-        if (it != batch_acks_.end() && it->second.expires > now) break;
-        if (it != batch_acks_.end()) batch_acks_.erase(it);
-        batch_ack_order_.pop_front();
-      }
-      const uint64_t id = next_batch_ack_++;
-      if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
-      batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
-      batch_ack_order_.push_back(id);
-      p.id = id;
-    }
-    std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
-    one.emplace_back(std::move(options), std::move(p));
-    nsp_.broadcast_each(std::move(one));
-  });
+  repository_.unread_count(
+      user_id, [this, user_id, events = std::move(events)](notify::Result<std::int64_t> unread) mutable {
+        json::array notifications;
+        std::vector<std::string> recipient_ids;
+        for (auto& e : events) {
+          if (const auto* rid = e.payload.if_contains("recipient_id"); rid && rid->is_string())
+            recipient_ids.emplace_back(rid->as_string());
+          notifications.push_back(std::move(e.payload));
+        }
+        socketio::Packet p;
+        p.type = socketio::PacketType::event;
+        p.data = json::array{"notification:batch", json::object{{"notifications", std::move(notifications)},
+                                                                {"unread_count", unread ? *unread : 0}}};
+        {
+          std::lock_guard lock(mutex_);
+          const auto now = std::chrono::steady_clock::now();
+          while (!batch_ack_order_.empty()) {
+            auto it = batch_acks_.find(batch_ack_order_.front());
+            if (it != batch_acks_.end() && it->second.expires > now) break;
+            if (it != batch_acks_.end()) batch_acks_.erase(it);
+            batch_ack_order_.pop_front();
+          }
+          const uint64_t id = next_batch_ack_++;
+          if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
+          batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
+          batch_ack_order_.push_back(id);
+          p.id = id;
+        }
+        send_to_batching(user_id, std::move(p));
+      });
 }
 
 void BatchingEmitter::batching_socket(const std::string& user_id, bool connected) {

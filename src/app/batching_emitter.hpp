@@ -34,6 +34,9 @@ private:
   struct Pending {
     std::vector<notify::UserEvent> events;
   };
+  // Queues a copy of `event` when its user has a batching socket; true if it did.
+  bool hold_for_batch(const notify::UserEvent& event, std::vector<std::string>& to_schedule);
+  void send_to_batching(const std::string& user_id, socketio::Packet packet);
   void flush(const std::string& user_id);
 
   socketio::Namespace& nsp_;
