@@ -122,8 +122,17 @@ void Session::send(SharedOutFrame frame) {
   }
   // A polling client that stops polling must not hold unbounded memory until its
   // heartbeat runs out: past the cap it is closed, like a WebSocket that does not read.
+  if (overflowed_) return;
   queued_bytes_ += frame->payload().size();
-  if (queued_bytes_ > kMaxQueuedBytes) return end("transport error", false);
+  if (queued_bytes_ > kMaxQueuedBytes) {
+    // Ended later, not here: the caller may be iterating a room this session is in.
+    overflowed_ = true;
+    clear_queue();
+    server_.loops().post(loop_index_, [&server = server_, sid = id_] {
+      if (auto* s = server.find_local(sid)) s->end("transport error", false);
+    });
+    return;
+  }
   queue_.push_back(std::move(frame));
   if (poll_) flush_poll();
 }

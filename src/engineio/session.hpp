@@ -90,6 +90,7 @@ private:
   Transport transport_ = Transport::polling;
   bool upgrading_ = false;
   bool awaiting_pong_ = false;
+  bool overflowed_ = false; // the polling queue hit its cap: the session is about to end
 };
 
 } // namespace herald::engineio
