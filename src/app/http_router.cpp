@@ -1,5 +1,6 @@
 #include "app/http_router.hpp"
 
+#include "api/http_error.hpp"
 #include "web/assets.hpp"
 
 #include <fmt/format.h>
@@ -11,19 +12,11 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
   if (io_.engine().matches(request.path)) return io_.on_request(std::move(request), std::move(responder));
   if (request.path.starts_with("/api/v1/") && api_) return api_(std::move(request), std::move(responder));
   const bool read = request.method == "GET" || request.method == "HEAD";
-  if (request.path == "/healthz") {
-    if (!read)
-      return responder.send(
-          HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
-    return responder.send(HttpResponse::json(200, R"({"status":"ok"})"));
-  }
-  if (request.path == "/readyz") {
-    if (!read)
-      return responder.send(
-          HttpResponse::json(405, R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"use GET"}})"));
-    const bool ready = !ready_ || ready_();
-    return responder.send(HttpResponse::json(ready ? 200 : 503, ready ? R"({"status":"ready"})"
-                                                                      : R"({"status":"unavailable"})"));
+  if (request.path == "/healthz" || request.path == "/readyz") {
+    if (!read) return responder.send(api::error_response(405, "METHOD_NOT_ALLOWED", "use GET"));
+    // Serving means ready: the store was opened and migrated before the listener bound.
+    return responder.send(
+        HttpResponse::json(200, request.path == "/healthz" ? R"({"status":"ok"})" : R"({"status":"ready"})"));
   }
   if (request.path == "/metrics") {
     auto res = HttpResponse::text(200, metrics());
@@ -48,7 +41,7 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
     res.content_type.clear();
     return responder.send(std::move(res));
   }
-  responder.send(HttpResponse::json(404, R"({"error":{"code":"NOT_FOUND","message":"no such path"}})"));
+  responder.send(api::error_response(404, "NOT_FOUND", "no such path"));
 }
 
 void HttpRouter::on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) {

@@ -17,8 +17,6 @@ public:
   void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) {
     api_ = std::move(api);
   }
-  // Whether the store accepts work; /readyz answers 503 otherwise.
-  void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
   // Extra Prometheus text appended to /metrics.
   void set_metrics_source(std::function<std::string()> source) { metrics_source_ = std::move(source); }
 
@@ -30,7 +28,6 @@ private:
 
   socketio::Server& io_;
   std::function<void(transport::HttpRequest&&, transport::Responder)> api_;
-  std::function<bool()> ready_;
   std::function<std::string()> metrics_source_;
 };
 
