@@ -65,13 +65,18 @@ std::string resolve_jwt_secret(const Config& config) {
   return load_or_create_secret(default_secret_path(config.store.url));
 }
 
-std::unique_ptr<notify::Repository> open_store(const Config& config) {
-  // Better to refuse than to run as a single node while the operator believes otherwise.
+// Settings this build cannot honour stop the start: better than running as a single node,
+// or on another store, while the operator believes otherwise.
+Config refuse_unbuilt_features(Config config) {
   if (config.cluster.redis_url)
     throw ConfigError("cluster.redis_url",
                       "cluster.redis_url: cluster fan-out through Redis is not in this build yet");
   if (!config.store.url.starts_with("sqlite:"))
     throw ConfigError("store.url", "store.url: only sqlite:// stores are supported by this build");
+  return config;
+}
+
+std::unique_ptr<notify::Repository> open_store(const Config& config) {
   auto repo = store::SqliteRepository::open(config.store.url);
   if (!repo) throw ConfigError("store.url", "store.url: cannot open the store: " + repo.error().message);
   return std::move(*repo);
@@ -230,7 +235,7 @@ struct HeraldServer::Impl {
 };
 
 HeraldServer::HeraldServer(Config config, const core::Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
+    : impl_(std::make_unique<Impl>(refuse_unbuilt_features(std::move(config)), clock)) {}
 
 HeraldServer::~HeraldServer() { stop(); }
 
