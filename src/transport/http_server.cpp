@@ -24,16 +24,9 @@ PendingUpgrade::~PendingUpgrade() {
 }
 
 std::shared_ptr<WebSocket> PendingUpgrade::accept(asio::io_context& loop, WebSocketHandler* handler) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  const auto protocol = addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
-  boost::system::error_code ec;
-  tcp::socket socket(loop);
-  socket.assign(protocol, fd_, ec);
-  if (ec) return nullptr;
+  if (fd_ < 0) return nullptr;
+  auto ws = std::make_shared<WebSocket>(loop, fd_, limits_);
   fd_ = -1;
-  auto ws = std::make_shared<WebSocket>(std::move(socket), limits_);
   std::string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Accept: " +
                          ws::accept_key(client_key_) + "\r\n\r\n";

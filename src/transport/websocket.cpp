@@ -1,97 +1,205 @@
 #include "transport/websocket.hpp"
 
 #include <array>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <span>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace herald::transport {
 namespace asio = boost::asio;
 
-namespace {
+namespace detail {
 
-// Per-loop state shared by all WebSockets of the loop: the read buffer and the list of
-// sockets with queued output. Each loop is one thread, so thread_local is per loop.
-struct LoopContext {
-  std::array<char, 64 * 1024> read_buffer;
-  std::vector<std::shared_ptr<WebSocket>> dirty;
-  bool flush_posted = false;
+// Per-loop state shared by all WebSockets of the loop: one epoll set (a single descriptor
+// in Asio's reactor), the read buffer, and the sockets with queued output. An Asio service,
+// so that it lives exactly as long as its io_context and every WebSocket of the loop.
+class WebSocketPoller final : public asio::execution_context::service {
+public:
+  static inline asio::execution_context::id id;
+
+  explicit WebSocketPoller(asio::execution_context& ctx)
+      : service(ctx), loop_(static_cast<asio::io_context&>(ctx)), epoll_(loop_) {
+    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+    epoll_.assign(fd);
+  }
+
+  asio::io_context& loop() { return loop_; }
+  std::array<char, 64 * 1024>& read_buffer() { return read_buffer_; }
+
+  bool add(WebSocket* ws, int fd) { return control(EPOLL_CTL_ADD, ws, fd, EPOLLIN); }
+  // EPOLLOUT only while a write is blocked: level-triggered, it would fire without end.
+  void want_write(WebSocket& ws, int fd, bool on) {
+    control(EPOLL_CTL_MOD, &ws, fd, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+    if (on) {
+      blocked_.push_back(ws.shared_from_this());
+    } else {
+      release_blocked(ws);
+    }
+  }
+  // The socket is closing its descriptor (which leaves the epoll set) or going away:
+  // events for it still in the batch being dispatched must not reach it.
+  void forget(WebSocket* ws) {
+    for (int i = cursor_ + 1; i < batch_size_; ++i)
+      if (events_[i].data.ptr == ws) events_[i].data.ptr = nullptr;
+  }
+  // A blocked socket is kept alive by this list, as a pending write would keep it: a
+  // closing socket whose owner let go still gets its queue and close frame out.
+  void release_blocked(WebSocket& ws) {
+    for (auto& b : blocked_)
+      if (b.get() == &ws) {
+        // Not destroyed here: the caller runs inside `ws` and holds its own reference.
+        std::swap(b, blocked_.back());
+        blocked_.pop_back();
+        return;
+      }
+  }
+
+  void schedule_flush(std::shared_ptr<WebSocket> ws) {
+    dirty_.push_back(std::move(ws));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(loop_, [this] {
+      flush_posted_ = false;
+      auto list = std::move(dirty_);
+      dirty_.clear();
+      for (auto& w : list)
+        w->flush();
+    });
+  }
+
+  void start() {
+    if (started_) return;
+    started_ = true;
+    wait();
+  }
+
+private:
+  void shutdown() override {
+    boost::system::error_code ec;
+    epoll_.close(ec);
+    blocked_.clear();
+    dirty_.clear();
+  }
+
+  bool control(int op, WebSocket* ws, int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = ws;
+    return ::epoll_ctl(epoll_.native_handle(), op, fd, &ev) == 0;
+  }
+
+  void wait() {
+    epoll_.async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+      if (!ec) poll();
+    });
+  }
+
+  void poll() {
+    const int n = ::epoll_wait(epoll_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
+    if (n <= 0) return wait(); // nothing left: sleep until the set becomes readable again
+    batch_size_ = n;
+    for (cursor_ = 0; cursor_ < n; ++cursor_) {
+      auto* ws = static_cast<WebSocket*>(events_[cursor_].data.ptr);
+      if (!ws) continue;
+      auto self = ws->shared_from_this(); // a handler may drop the last other reference
+      ws->on_events(events_[cursor_].events);
+    }
+    batch_size_ = 0;
+    cursor_ = 0;
+    // Sockets are level-triggered and reads yield after a few rounds: look again, after
+    // whatever else the loop has to do, before going back to sleep.
+    asio::post(loop_, [this] { poll(); });
+  }
+
+  asio::io_context& loop_;
+  asio::posix::stream_descriptor epoll_;
+  std::array<epoll_event, 256> events_{};
+  int batch_size_ = 0;
+  int cursor_ = 0;
+  bool started_ = false;
+  bool flush_posted_ = false;
+  std::array<char, 64 * 1024> read_buffer_;
+  std::vector<std::shared_ptr<WebSocket>> dirty_;
+  std::vector<std::shared_ptr<WebSocket>> blocked_;
 };
 
-LoopContext& loop_context() {
-  thread_local LoopContext ctx;
-  return ctx;
+} // namespace detail
+
+WebSocket::WebSocket(asio::io_context& loop, int fd, WebSocketLimits limits)
+    : poller_(asio::use_service<detail::WebSocketPoller>(loop)), fd_(fd), limits_(limits) {
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  const int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void schedule_flush(std::shared_ptr<WebSocket> ws) {
-  auto& ctx = loop_context();
-  ctx.dirty.push_back(std::move(ws));
-  if (ctx.flush_posted) return;
-  ctx.flush_posted = true;
-  asio::post(ctx.dirty.back()->loop(), [] {
-    auto& c = loop_context();
-    c.flush_posted = false;
-    auto list = std::move(c.dirty);
-    c.dirty.clear();
-    for (auto& w : list)
-      w->flush();
-  });
+WebSocket::~WebSocket() {
+  poller_.forget(this);
+  if (fd_ >= 0) ::close(fd_);
 }
 
-} // namespace
-
-WebSocket::WebSocket(asio::ip::tcp::socket socket, WebSocketLimits limits)
-    : socket_(std::move(socket)), limits_(limits) {
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-}
-
-WebSocket::~WebSocket() = default;
-
-asio::io_context& WebSocket::loop() {
-  return static_cast<asio::io_context&>(socket_.get_executor().context());
-}
+asio::io_context& WebSocket::loop() { return poller_.loop(); }
 
 void WebSocket::start(std::string handshake, WebSocketHandler* handler) {
   handler_ = handler;
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
-  wait_readable();
+  poller_.start();
+  if (!poller_.add(this, fd_)) finish();
 }
 
-void WebSocket::wait_readable() {
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (ec || self->state_ == State::closed) return;
-                       self->on_readable();
-                     });
+void WebSocket::on_events(uint32_t events) {
+  if (state_ == State::closed) return;
+  if ((events & EPOLLOUT) && waiting_write_) {
+    waiting_write_ = false;
+    poller_.want_write(*this, fd_, false);
+    flush();
+  }
+  if (state_ != State::closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable();
 }
 
 void WebSocket::on_readable() {
-  auto& buf = loop_context().read_buffer;
+  auto& buf = poller_.read_buffer();
   // Drain what the kernel has, but yield after a few reads so one busy client cannot
-  // starve the rest of the loop.
+  // starve the rest of the loop (the epoll set reports the socket again).
   for (int round = 0; round < 4 && state_ != State::closed; ++round) {
-    boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
-    if (ec == asio::error::would_block) break;
-    if (ec) {
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n <= 0) {
       finish();
       return;
     }
-    consume(buf.data(), n);
-    if (n < buf.size()) break;
+    consume(buf.data(), static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < buf.size()) break;
   }
-  if (state_ != State::closed) wait_readable();
+}
+
+WebSocket::Incomplete& WebSocket::incomplete() {
+  if (!in_) in_ = std::make_unique<Incomplete>();
+  return *in_;
+}
+
+void WebSocket::drop_incomplete_if_empty() {
+  // Idle connections keep no buffer.
+  if (in_ && in_->partial.empty() && in_->opcode == ws::Opcode::continuation) in_.reset();
 }
 
 void WebSocket::consume(char* data, std::size_t size) {
   char* begin = data;
   std::size_t avail = size;
-  if (!partial_.empty()) {
-    partial_.append(data, size);
-    begin = partial_.data();
-    avail = partial_.size();
+  const bool had_partial = in_ && !in_->partial.empty();
+  if (had_partial) {
+    in_->partial.append(data, size);
+    begin = in_->partial.data();
+    avail = in_->partial.size();
   }
   std::size_t used = 0;
   while (state_ == State::open && used < avail) {
@@ -105,19 +213,20 @@ void WebSocket::consume(char* data, std::size_t size) {
     handle_frame(r.frame);
   }
   if (state_ != State::open) {
-    partial_.clear();
+    in_.reset();
     return;
   }
-  if (begin == partial_.data()) {
-    partial_.erase(0, used);
+  if (had_partial) {
+    in_->partial.erase(0, used);
   } else if (used < avail) {
-    partial_.assign(begin + used, avail - used);
+    incomplete().partial.assign(begin + used, avail - used);
   }
-  if (partial_.empty()) partial_.shrink_to_fit(); // idle connections keep no buffer
+  drop_incomplete_if_empty();
 }
 
 void WebSocket::handle_frame(const ws::Frame& frame) {
   using ws::Opcode;
+  const bool in_message = in_ && in_->opcode != Opcode::continuation;
   switch (frame.opcode) {
   case Opcode::ping:
     enqueue(std::make_shared<const std::string>(ws::encode_frame(Opcode::pong, frame.payload)));
@@ -127,28 +236,29 @@ void WebSocket::handle_frame(const ws::Frame& frame) {
   case Opcode::close:
     close(ws::close_normal);
     return;
-  case Opcode::continuation:
-    if (message_.empty() && message_opcode_ == Opcode::continuation) return fail(ws::close_protocol_error);
-    if (message_.size() + frame.payload.size() > limits_.max_message) return fail(ws::close_too_big);
-    message_.append(frame.payload);
+  case Opcode::continuation: {
+    if (!in_message) return fail(ws::close_protocol_error);
+    auto& m = in_->message;
+    if (m.size() + frame.payload.size() > limits_.max_message) return fail(ws::close_too_big);
+    m.append(frame.payload);
     if (frame.fin) {
-      std::string whole = std::move(message_);
-      message_.clear();
-      message_.shrink_to_fit();
-      const bool binary = message_opcode_ == Opcode::binary;
-      message_opcode_ = Opcode::continuation;
+      std::string whole = std::move(m);
+      m = std::string();
+      const bool binary = in_->opcode == Opcode::binary;
+      in_->opcode = Opcode::continuation;
       if (handler_) handler_->on_ws_message(binary, whole);
     }
     return;
+  }
   case Opcode::text:
   case Opcode::binary:
-    if (message_opcode_ != Opcode::continuation && !message_.empty()) return fail(ws::close_protocol_error);
+    if (in_message) return fail(ws::close_protocol_error);
     if (!frame.fin) {
-      message_opcode_ = frame.opcode;
-      message_.assign(frame.payload);
+      auto& in = incomplete();
+      in.opcode = frame.opcode;
+      in.message.assign(frame.payload);
       return;
     }
-    message_opcode_ = Opcode::continuation;
     if (handler_) handler_->on_ws_message(frame.opcode == Opcode::binary, frame.payload);
     return;
   }
@@ -177,7 +287,7 @@ void WebSocket::enqueue(SharedFrame frame) {
   out_.push_back(std::move(frame));
   if (!dirty_ && !waiting_write_) {
     dirty_ = true;
-    schedule_flush(shared_from_this());
+    poller_.schedule_flush(shared_from_this());
   }
 }
 
@@ -186,7 +296,7 @@ void WebSocket::close(uint16_t code) {
   std::string payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
   enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::close, payload)));
   state_ = State::closing;
-  message_.clear();
+  in_.reset();
 }
 
 void WebSocket::fail(uint16_t code) {
@@ -204,20 +314,25 @@ void WebSocket::flush() {
   dirty_ = false;
   if (state_ == State::closed || waiting_write_) return;
   while (!out_.empty()) {
-    std::array<asio::const_buffer, 64> bufs;
+    std::array<iovec, 64> iov;
     std::size_t count = 0;
-    for (std::size_t i = 0; i < out_.size() && count < bufs.size(); ++i, ++count) {
+    for (std::size_t i = 0; i < out_.size() && count < iov.size(); ++i, ++count) {
       const auto& f = *out_[i];
       const std::size_t skip = i == 0 ? out_offset_ : 0;
-      bufs[count] = asio::buffer(f.data() + skip, f.size() - skip);
+      iov[count] = {const_cast<char*>(f.data() + skip), f.size() - skip};
     }
-    boost::system::error_code ec;
-    std::size_t n = socket_.write_some(std::span(bufs.data(), count), ec);
-    if (ec == asio::error::would_block) break;
-    if (ec) {
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    // sendmsg rather than writev: MSG_NOSIGNAL, a client that went away raises no SIGPIPE.
+    const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (sent < 0) {
       finish();
       return;
     }
+    auto n = static_cast<std::size_t>(sent);
     buffered_ -= n;
     while (n > 0) {
       const std::size_t left = out_.front()->size() - out_offset_;
@@ -233,12 +348,7 @@ void WebSocket::flush() {
   }
   if (!out_.empty()) {
     waiting_write_ = true;
-    socket_.async_wait(asio::socket_base::wait_write,
-                       [self = shared_from_this()](const boost::system::error_code& ec) {
-                         self->waiting_write_ = false;
-                         if (ec) return;
-                         self->flush();
-                       });
+    poller_.want_write(*this, fd_, true);
     return;
   }
   out_.shrink_to_fit();
@@ -248,12 +358,16 @@ void WebSocket::flush() {
 void WebSocket::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  boost::system::error_code ec;
-  socket_.shutdown(asio::socket_base::shutdown_both, ec);
-  socket_.close(ec);
+  poller_.forget(this);
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_); // leaves the epoll set
+  fd_ = -1;
   out_.clear();
-  partial_.clear();
-  message_.clear();
+  in_.reset();
+  if (waiting_write_) {
+    waiting_write_ = false;
+    poller_.release_blocked(*this);
+  }
   if (!notified_ && handler_) {
     notified_ = true;
     // Deferred: finish() can run inside a send() made while someone iterates a room.

@@ -2,11 +2,14 @@
 // One WebSocket connection after the upgrade: reactor-style reads into the loop's shared
 // buffer (nothing is allocated per idle connection), and corked writes: every frame queued
 // during one loop iteration leaves in a single writev.
+//
+// The socket is not an Asio object: each loop keeps one epoll set of its WebSockets, and
+// only that set's descriptor is registered with Asio. An idle connection then costs a
+// kernel epoll entry instead of Asio's descriptor state and a pending wait operation.
 
 #include "transport/ws_frame.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,10 +37,17 @@ struct WebSocketLimits {
   std::size_t max_buffered = 4 * 1024 * 1024;
 };
 
+namespace detail {
+class WebSocketPoller;
+}
+
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
 public:
-  WebSocket(boost::asio::ip::tcp::socket socket, WebSocketLimits limits);
+  // Takes ownership of `fd`, a connected TCP socket; runs on `loop`'s thread.
+  WebSocket(boost::asio::io_context& loop, int fd, WebSocketLimits limits);
   ~WebSocket();
+  WebSocket(const WebSocket&) = delete;
+  WebSocket& operator=(const WebSocket&) = delete;
 
   // Queues `handshake` (the 101 response) and starts reading. Runs on the socket's loop.
   void start(std::string handshake, WebSocketHandler* handler);
@@ -57,29 +67,38 @@ public:
   // Writes out what is queued; called by the loop's flush at the end of an iteration.
   void flush();
 
+  // Internal: readiness reported by the loop's epoll set.
+  void on_events(uint32_t events);
+
 private:
   enum class State : uint8_t { open, closing, closed };
-  void wait_readable();
+  // Bytes of an incomplete frame or message: allocated only while one is in flight.
+  struct Incomplete {
+    std::string partial; // an incomplete frame
+    std::string message; // fragments of an incomplete message
+    ws::Opcode opcode = ws::Opcode::continuation;
+  };
   void on_readable();
   void consume(char* data, std::size_t size);
   void handle_frame(const ws::Frame& frame);
   void enqueue(SharedFrame frame);
   void fail(uint16_t code);
   void finish();
+  Incomplete& incomplete();
+  void drop_incomplete_if_empty();
 
-  boost::asio::ip::tcp::socket socket_;
+  detail::WebSocketPoller& poller_;
+  int fd_;
+  State state_ = State::open;
+  bool dirty_ = false;
+  bool waiting_write_ = false;
+  bool notified_ = false;
   WebSocketHandler* handler_ = nullptr;
   WebSocketLimits limits_;
   std::vector<SharedFrame> out_;
   std::size_t out_offset_ = 0; // bytes of out_.front() already written
   std::size_t buffered_ = 0;
-  std::string partial_; // bytes of an incomplete frame, empty while idle
-  std::string message_; // fragments of an incomplete message, empty while idle
-  ws::Opcode message_opcode_ = ws::Opcode::text;
-  State state_ = State::open;
-  bool dirty_ = false;
-  bool waiting_write_ = false;
-  bool notified_ = false;
+  std::unique_ptr<Incomplete> in_; // null while idle
 };
 
 } // namespace herald::transport
