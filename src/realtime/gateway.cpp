@@ -21,34 +21,42 @@ void emit_error(socketio::Socket& socket, std::string_view code, std::string_vie
   socket.emit("error", json::array{std::move(body)});
 }
 
-// Per-socket state of the namespace: who the socket is, and its expiry timer.
-struct Gateway::SocketState final : core::TimedEntry {
-  std::weak_ptr<socketio::Socket> socket;
-  std::optional<auth::Principal> principal;
-  std::string rejected_code; // legacy event mode: why the socket is about to be dropped
-  core::WallTime connected_at;
-  EventBudget budget;
-  UserLimits* counted_in = nullptr; // set once the connection counts against its user
-  bool wants_batches = false;
-  // Set once the batching socket was announced through on_batching_socket.
-  const std::function<void(const std::string&, bool)>* announced_batching = nullptr;
+// A socket of the namespace and its state, in one allocation. Once connected it keeps
+// only the user id, its event budget and its expiry entry; the full principal lives from
+// the middleware to the end of the connection handler.
+struct Gateway::SocketState final : socketio::Socket, core::TimedEntry {
+  SocketState(Gateway& g, socketio::Client& client, socketio::Namespace& nsp, std::string id,
+              socketio::Handshake handshake)
+      : Socket(client, nsp, std::move(id), std::move(handshake)), gateway(g) {}
 
   ~SocketState() override {
-    if (counted_in) counted_in->release(principal->user_id);
-    if (announced_batching) (*announced_batching)(principal->user_id, false);
+    if (counted) gateway.limits_.release(user_id);
+    if (announced_batching) gateway.hooks_.on_batching_socket(user_id, false);
   }
 
   void on_timer() override {
-    auto s = socket.lock();
-    if (!s || !s->connected()) return;
-    s->emit("auth_error", json::array{json::object{{"message", "Token expired"}, {"code", "EXPIRED_TOKEN"}}});
-    s->disconnect();
+    if (!connected()) return;
+    emit("auth_error", json::array{json::object{{"message", "Token expired"}, {"code", "EXPIRED_TOKEN"}}});
+    disconnect();
   }
+
+  Gateway& gateway;
+  std::string user_id;                        // empty until authenticated
+  std::unique_ptr<auth::Principal> principal; // until the connection handler is done
+  std::string_view rejected_code;             // legacy event mode: a static error code
+  EventBudget budget;
+  bool counted = false; // the connection counts against its user's limit
+  bool wants_batches = false;
+  bool announced_batching = false; // announced through on_batching_socket
 };
 
 namespace {
 
-Gateway::SocketState* state_of(const socketio::Socket& socket) { return socket.data<Gateway::SocketState>(); }
+// Every socket of the namespace is a SocketState (the namespace's socket factory).
+Gateway::SocketState* state_of(const socketio::Socket& socket) {
+  if (socket.nsp().name() != kNamespace) return nullptr;
+  return static_cast<Gateway::SocketState*>(const_cast<socketio::Socket*>(&socket));
+}
 
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
   auto params = transport::parse_query_params(query);
@@ -87,14 +95,6 @@ std::optional<std::string> id_field(const json::object& o, std::string_view key)
   return std::nullopt;
 }
 
-// Once the directory has them, names and roles are dead weight on an idle connection:
-// only the user id, departments and expiry are used afterwards.
-void forget_profile(auth::Principal& p) {
-  p.username = std::string();
-  p.display_name = std::string();
-  p.roles = std::vector<std::string>();
-}
-
 void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code,
                    std::string_view message) {
   if (ack) {
@@ -106,16 +106,19 @@ void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_vie
 
 } // namespace
 
-const auth::Principal* principal_of(const socketio::Socket& socket) {
-  if (socket.nsp().name() != kNamespace) return nullptr;
+const std::string* user_of(const socketio::Socket& socket) {
   auto* st = state_of(socket);
-  return st && st->principal ? &*st->principal : nullptr;
+  return st && !st->user_id.empty() ? &st->user_id : nullptr;
 }
 
 Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options,
                  const core::Clock& clock, GatewayHooks hooks)
     : io_(io), nsp_(io.of(kNamespace)), verifier_(verifier), options_(options), clock_(clock),
       hooks_(std::move(hooks)), limits_(options.limits, clock) {
+  nsp_.socket_factory([this](socketio::Client& client, socketio::Namespace& nsp, std::string id,
+                             socketio::Handshake handshake) {
+    return std::make_shared<SocketState>(*this, client, nsp, std::move(id), std::move(handshake));
+  });
   nsp_.use([this](socketio::Socket& s) { return authenticate(s); });
   nsp_.on_connection([this](socketio::Socket& s) { on_connection(s); });
   nsp_.on("auth:refresh", [this](socketio::Socket& s, socketio::Payload&& p, socketio::Ack a) {
@@ -128,7 +131,7 @@ Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOp
     if (charge(s)) on_ping(s, std::move(p), std::move(a));
   });
   nsp_.on_unmatched_ack([this](socketio::Socket& s, uint64_t id, socketio::Payload&&) {
-    if (const auto* p = principal_of(s); p && hooks_.on_packet_ack) hooks_.on_packet_ack(p->user_id, id);
+    if (const auto* user = user_of(s); user && hooks_.on_packet_ack) hooks_.on_packet_ack(*user, id);
   });
   nsp_.on_any([this](socketio::Socket& s, std::string_view event, socketio::Payload&& p, socketio::Ack a) {
     if (charge(s)) on_unknown(s, event, std::move(p), std::move(a));
@@ -136,12 +139,10 @@ Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOp
 }
 
 std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& socket) {
-  auto state = std::make_shared<SocketState>();
-  state->socket = socket.weak_from_this();
-  socket.set_data(state);
+  auto* state = state_of(socket);
   auto refuse = [&](std::string_view code) -> std::optional<socketio::ConnectError> {
     if (options_.reject_mode == RejectMode::event) {
-      state->rejected_code = std::string(code);
+      state->rejected_code = code;
       return std::nullopt;
     }
     const bool server_fault = code == "SERVER_ERROR";
@@ -169,7 +170,7 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
         "Temporarily banned", json::object{{"code", "BANNED"}, {"retry_after", verdict.retry_after_seconds}}};
   if (verdict.admission == UserLimits::Admission::too_many)
     return socketio::ConnectError{"Too many connections", json::object{{"code", "TOO_MANY_CONNECTIONS"}}};
-  state->counted_in = &limits_;
+  state->counted = true;
   socket.join(user_room(principal->user_id));
   for (const auto& d : principal->departments)
     socket.join(dept_room(d));
@@ -179,14 +180,15 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
     socket.join(batch_user_room(principal->user_id));
     state->wants_batches = true;
   }
-  state->principal = std::move(*principal);
+  state->user_id = principal->user_id;
+  state->principal = std::make_unique<auth::Principal>(std::move(*principal));
   return std::nullopt;
 }
 
 void Gateway::on_connection(socketio::Socket& socket) {
   auto* state = state_of(socket);
   if (!state) return;
-  if (!state->principal) {
+  if (state->user_id.empty()) {
     // Legacy mode: tell the client why, then let it go.
     const bool server_fault = state->rejected_code == "SERVER_ERROR";
     socket.emit("auth_error",
@@ -195,34 +197,37 @@ void Gateway::on_connection(socketio::Socket& socket) {
     socket.disconnect();
     return;
   }
-  state->connected_at = clock_.wall_now();
-  arm_expiry(socket, *state);
-  if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
+  // Names, roles and departments are not needed past this handler (departments live on as
+  // the socket's dept: rooms).
+  const auto principal = std::move(state->principal);
+  if (!principal) return;
+  const auto connected_at = clock_.wall_now();
+  arm_expiry(*state, principal->expires_at);
+  if (hooks_.on_authenticated) hooks_.on_authenticated(*principal);
   if (state->wants_batches && hooks_.on_batching_socket) {
-    hooks_.on_batching_socket(state->principal->user_id, true);
-    state->announced_batching = &hooks_.on_batching_socket;
+    hooks_.on_batching_socket(state->user_id, true);
+    state->announced_batching = true;
   }
   socket.emit("authenticated",
-              json::array{json::object{{"user_id", state->principal->user_id},
-                                       {"connected_at", core::format_iso8601(state->connected_at)}}});
-  if (hooks_.on_connected) hooks_.on_connected(socket, *state->principal);
-  forget_profile(*state->principal);
+              json::array{json::object{{"user_id", state->user_id},
+                                       {"connected_at", core::format_iso8601(connected_at)}}});
+  if (hooks_.on_connected) hooks_.on_connected(socket, *principal);
 }
 
-void Gateway::arm_expiry(socketio::Socket& socket, SocketState& state) {
-  auto& wheel = io_.engine().wheel(socket.client().session().loop_index());
-  if (!state.principal || !state.principal->expires_at) {
+void Gateway::arm_expiry(SocketState& state, const std::optional<core::WallTime>& expires_at) {
+  auto& wheel = io_.engine().wheel(state.client().session().loop_index());
+  if (!expires_at) {
     wheel.cancel(state);
     return;
   }
-  const auto ends = *state.principal->expires_at + options_.leeway;
+  const auto ends = *expires_at + options_.leeway;
   const auto left = ends - clock_.wall_now();
   wheel.schedule(state, clock_.steady_now() + std::chrono::duration_cast<std::chrono::nanoseconds>(left));
 }
 
 bool Gateway::charge(socketio::Socket& socket) {
   auto* state = state_of(socket);
-  if (!state || !state->principal) return false;
+  if (!state || state->user_id.empty()) return false;
   const auto now = clock_.steady_now();
   const auto limit = options_.limits.max_events_per_minute;
   switch (state->budget.spend(now, limit)) {
@@ -234,7 +239,7 @@ bool Gateway::charge(socketio::Socket& socket) {
     return false;
   case EventBudget::Outcome::exhausted:
     emit_error(socket, "BANNED", "Too many events: temporarily banned");
-    limits_.ban(state->principal->user_id);
+    limits_.ban(state->user_id);
     socket.disconnect();
     return false;
   }
@@ -243,7 +248,7 @@ bool Gateway::charge(socketio::Socket& socket) {
 
 void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
   auto* state = state_of(socket);
-  if (!state || !state->principal) return;
+  if (!state || state->user_id.empty()) return;
   const auto* body = object_arg(payload);
   const auto* token = body ? body->if_contains("token") : nullptr;
   if (!token || !token->is_string()) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {token}");
@@ -251,34 +256,31 @@ void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, 
   if (!claims) return reply_failure(socket, ack, auth::error_code(claims.error()), "Token refused");
   auto principal = auth::principal_from_claims(*claims);
   if (!principal) return reply_failure(socket, ack, auth::error_code(principal.error()), "Token refused");
-  if (principal->user_id != state->principal->user_id)
+  if (principal->user_id != state->user_id)
     return reply_failure(socket, ack, "INVALID_TOKEN", "The token names another user");
 
   // Department rooms follow the new claims.
-  for (const auto& d : state->principal->departments)
-    socket.leave(dept_room(d));
+  for (const auto& room : socket.rooms())
+    if (room.starts_with(dept_room(""))) socket.leave(room);
   for (const auto& d : principal->departments)
     socket.join(dept_room(d));
-  state->principal = std::move(*principal);
-  arm_expiry(socket, *state);
-  if (hooks_.on_authenticated) hooks_.on_authenticated(*state->principal);
-  forget_profile(*state->principal);
+  arm_expiry(*state, principal->expires_at);
+  if (hooks_.on_authenticated) hooks_.on_authenticated(*principal);
   json::object ok{{"ok", true}};
-  ok["expires_at"] = state->principal->expires_at
-                         ? json::value(core::format_iso8601(*state->principal->expires_at))
-                         : json::value(nullptr);
+  ok["expires_at"] = principal->expires_at ? json::value(core::format_iso8601(*principal->expires_at))
+                                           : json::value(nullptr);
   if (ack) ack(json::array{std::move(ok)});
 }
 
 void Gateway::on_acknowledge(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
   auto* state = state_of(socket);
-  if (!state || !state->principal) return;
+  if (!state || state->user_id.empty()) return;
   const auto* body = object_arg(payload);
   const auto recipient = body ? id_field(*body, "recipient_id") : std::nullopt;
   if (!recipient) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {recipient_id}");
   if (!hooks_.on_acknowledge) return reply_failure(socket, ack, "SERVER_ERROR", "Server error");
   const auto loop = socket.client().session().loop_index();
-  hooks_.on_acknowledge(state->principal->user_id, *recipient,
+  hooks_.on_acknowledge(state->user_id, *recipient,
                         [this, loop, weak = socket.weak_from_this(), ack](AckOutcome outcome) mutable {
                           io_.loops().post(loop, [weak = std::move(weak), ack, outcome]() mutable {
                             auto s = weak.lock();
@@ -307,7 +309,7 @@ void Gateway::on_ping(socketio::Socket& socket, socketio::Payload&&, socketio::A
 
 void Gateway::on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&&,
                          socketio::Ack ack) {
-  if (!principal_of(socket)) return;
+  if (!user_of(socket)) return;
   reply_failure(socket, ack, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
   if (ack) emit_error(socket, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
 }

@@ -54,8 +54,9 @@ struct GatewayHooks {
   std::function<void(const std::string& user_id, bool connected)> on_batching_socket;
 };
 
-// The principal of an authenticated socket of the namespace, or nullptr.
-const auth::Principal* principal_of(const socketio::Socket& socket);
+// The user of an authenticated socket of the namespace, or nullptr. (Sockets keep only the
+// user id once connected: the rest of the principal is dead weight on an idle connection.)
+const std::string* user_of(const socketio::Socket& socket);
 
 class Gateway {
 public:
@@ -64,7 +65,7 @@ public:
 
   socketio::Namespace& nsp() { return nsp_; }
 
-  // Per-socket state: who the socket is, and its expiry timer.
+  // The namespace's sockets: a Socket with who it is and its expiry timer.
   struct SocketState;
 
 private:
@@ -75,7 +76,7 @@ private:
   void on_ping(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack);
   void on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&& payload,
                   socketio::Ack ack);
-  void arm_expiry(socketio::Socket& socket, SocketState& state);
+  void arm_expiry(SocketState& state, const std::optional<core::WallTime>& expires_at);
   // Spends one event of the socket's budget; false (after telling the client) when the
   // event must be dropped.
   bool charge(socketio::Socket& socket);

@@ -57,6 +57,16 @@ Namespace& Namespace::on_unmatched_ack(UnmatchedAckHandler handler) {
   return *this;
 }
 
+Namespace& Namespace::socket_factory(SocketFactory factory) {
+  socket_factory_ = std::move(factory);
+  return *this;
+}
+
+std::shared_ptr<Socket> Namespace::make_socket(Client& client, std::string id, Handshake handshake) {
+  if (socket_factory_) return socket_factory_(client, *this, std::move(id), std::move(handshake));
+  return std::make_shared<Socket>(client, *this, std::move(id), std::move(handshake));
+}
+
 void Namespace::dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& payload) const {
   if (on_unmatched_ack_) on_unmatched_ack_(socket, id, std::move(payload));
 }
@@ -138,21 +148,47 @@ std::optional<ConnectError> Namespace::run_middleware(Socket& socket) const {
 
 void Namespace::add(Socket& socket) {
   auto& state = local();
-  state.all.insert(&socket);
-  for (const auto& room : socket.rooms())
-    state.rooms[room].insert(&socket);
+  socket.all_pos() = static_cast<uint32_t>(state.all.size());
+  state.all.push_back(&socket);
+  auto names = socket.take_pending_rooms();
+  auto& slots = socket.room_slots();
+  slots.reserve(slots.size() + names.size());
+  for (const auto& room : names)
+    slots.push_back(join(socket, room));
 }
 
-void Namespace::remove(Socket& socket) { local().all.erase(&socket); }
+void Namespace::remove(Socket& socket) {
+  auto& all = local().all;
+  const uint32_t pos = socket.all_pos();
+  if (pos >= all.size() || all[pos] != &socket) return;
+  all[pos] = all.back();
+  all[pos]->all_pos() = pos;
+  all.pop_back();
+}
 
-void Namespace::join(Socket& socket, const std::string& room) { local().rooms[room].insert(&socket); }
-
-void Namespace::leave(Socket& socket, const std::string& room) {
+Socket::RoomSlot Namespace::join(Socket& socket, std::string_view room) {
   auto& rooms = local().rooms;
   auto it = rooms.find(room);
-  if (it == rooms.end()) return;
-  it->second.erase(&socket);
-  if (it->second.empty()) rooms.erase(it);
+  if (it == rooms.end()) it = rooms.emplace(std::string(room), RoomMembers{}).first;
+  it->second.push_back(&socket);
+  return {&*it, static_cast<uint32_t>(it->second.size() - 1)};
+}
+
+void Namespace::leave(Socket& socket, Socket::RoomSlot slot) {
+  auto& members = slot.room->second;
+  const auto items = members.items();
+  if (slot.pos >= items.size() || items[slot.pos] != &socket) return;
+  // The last member takes the leaver's place, and learns its new position.
+  Socket* moved = items.back();
+  items[slot.pos] = moved;
+  members.pop_back();
+  if (moved != &socket)
+    for (auto& s : moved->room_slots())
+      if (s.room == slot.room) s.pos = slot.pos;
+  if (members.empty()) {
+    auto& rooms = local().rooms;
+    rooms.erase(rooms.find(slot.room->first));
+  }
 }
 
 void Namespace::dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const {

@@ -30,6 +30,9 @@ struct ConnectError {
   std::string message;
   boost::json::value data; // sent as CONNECT_ERROR's `data` unless null
 };
+// Makes the namespace's sockets. An application may return a class derived from Socket, so
+// that its per-socket state shares the socket's allocation.
+using SocketFactory = std::function<std::shared_ptr<Socket>(Client&, Namespace&, std::string id, Handshake)>;
 // Runs before a socket is admitted; an error refuses it with CONNECT_ERROR.
 using Middleware = std::function<std::optional<ConnectError>(Socket&)>;
 
@@ -75,6 +78,7 @@ public:
   // For events without a handler of their own.
   Namespace& on_any(AnyEventHandler handler);
   Namespace& on_unmatched_ack(UnmatchedAckHandler handler);
+  Namespace& socket_factory(SocketFactory factory);
 
   BroadcastOperator to(std::string room) { return BroadcastOperator(*this, {{std::move(room)}, {}}); }
   BroadcastOperator except(std::string room) { return BroadcastOperator(*this, {{}, {std::move(room)}}); }
@@ -92,20 +96,27 @@ public:
   std::size_t local_size() const;
 
   // Internal, on the socket's loop.
+  std::shared_ptr<Socket> make_socket(Client& client, std::string id, Handshake handshake);
   std::optional<ConnectError> run_middleware(Socket& socket) const;
   void add(Socket& socket);
   void remove(Socket& socket);
-  void join(Socket& socket, const std::string& room);
-  void leave(Socket& socket, const std::string& room);
+  Socket::RoomSlot join(Socket& socket, std::string_view room);
+  void leave(Socket& socket, Socket::RoomSlot slot);
   void dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const;
   void notify_connection(Socket& socket) const;
   void notify_disconnect(Socket& socket, std::string_view reason) const;
   void dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& payload) const;
 
 private:
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Vectors rather than hash sets: a socket remembers its position in each, so leaving is
+  // a swap with the last member, and an idle socket costs a pointer per room.
   struct LoopState {
-    std::unordered_set<Socket*> all;
-    std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
+    std::vector<Socket*> all;
+    std::unordered_map<std::string, RoomMembers, NameHash, std::equal_to<>> rooms;
   };
   LoopState& local();
   const LoopState& local() const;
@@ -118,6 +129,7 @@ private:
   std::unordered_map<std::string, EventHandler> handlers_;
   AnyEventHandler on_any_;
   UnmatchedAckHandler on_unmatched_ack_;
+  SocketFactory socket_factory_;
   std::vector<LoopState> loops_;
 };
 

@@ -119,19 +119,45 @@ void Socket::on_ack(Packet&& packet) {
 
 void Socket::join(std::string_view room) {
   if (in(room)) return;
-  rooms_.emplace_back(room);
-  if (connected_) nsp_.join(*this, rooms_.back());
+  if (connected_) return rooms_.push_back(nsp_.join(*this, room));
+  // Not in the index yet: Namespace::add interns these when the socket is admitted.
+  if (!pending_rooms_) pending_rooms_ = std::make_unique<std::vector<std::string>>();
+  pending_rooms_->emplace_back(room);
 }
 
 void Socket::leave(std::string_view room) {
-  auto it = std::find(rooms_.begin(), rooms_.end(), room);
-  if (it == rooms_.end()) return;
-  if (connected_) nsp_.leave(*this, *it);
-  rooms_.erase(it);
+  for (auto& slot : rooms_)
+    if (slot.room->first == room) {
+      const RoomSlot gone = slot;
+      slot = rooms_.back();
+      rooms_.pop_back();
+      nsp_.leave(*this, gone);
+      return;
+    }
+  if (!pending_rooms_) return;
+  std::erase(*pending_rooms_, room);
 }
 
 bool Socket::in(std::string_view room) const {
-  return std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end();
+  for (const auto& slot : rooms_)
+    if (slot.room->first == room) return true;
+  return pending_rooms_ &&
+         std::find(pending_rooms_->begin(), pending_rooms_->end(), room) != pending_rooms_->end();
+}
+
+std::vector<std::string> Socket::rooms() const {
+  std::vector<std::string> names;
+  for (const auto& slot : rooms_)
+    names.push_back(slot.room->first);
+  if (pending_rooms_) names.insert(names.end(), pending_rooms_->begin(), pending_rooms_->end());
+  return names;
+}
+
+std::vector<std::string> Socket::take_pending_rooms() {
+  if (!pending_rooms_) return {};
+  auto names = std::move(*pending_rooms_);
+  pending_rooms_.reset();
+  return names;
 }
 
 void Socket::disconnect(bool close_connection) {
@@ -153,8 +179,10 @@ void Socket::on_disconnected(std::string_view reason) {
       p->timer->cancel();
       if (p->done) p->done(std::nullopt);
     }
-  for (const auto& room : rooms_)
-    nsp_.leave(*this, room);
+  auto slots = std::move(rooms_);
+  rooms_.clear();
+  for (const auto& slot : slots)
+    nsp_.leave(*this, slot);
   nsp_.remove(*this);
   nsp_.notify_disconnect(*this, reason);
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,6 +36,43 @@ struct Handshake {
 };
 
 class Socket;
+
+// The sockets of one room on one loop. Most rooms (user:{id}) hold a single socket, which
+// then needs no allocation of its own.
+class RoomMembers {
+public:
+  std::span<Socket* const> items() const { return many_.empty() ? std::span(&one_, one_ ? 1 : 0) : many_; }
+  std::span<Socket*> items() { return many_.empty() ? std::span(&one_, one_ ? 1 : 0) : many_; }
+  auto begin() const { return items().begin(); }
+  auto end() const { return items().end(); }
+  std::size_t size() const { return items().size(); }
+  bool empty() const { return size() == 0; }
+  void push_back(Socket* s) {
+    if (!many_.empty()) return many_.push_back(s);
+    if (!one_) {
+      one_ = s;
+      return;
+    }
+    many_ = {one_, s};
+    one_ = nullptr;
+  }
+  void pop_back() {
+    if (many_.empty()) {
+      one_ = nullptr;
+    } else if (many_.size() == 2) {
+      one_ = many_.front();
+      many_ = std::vector<Socket*>(); // back inline: free the heap block
+    } else {
+      many_.pop_back();
+    }
+  }
+
+private:
+  Socket* one_ = nullptr;     // the only member, while there is one
+  std::vector<Socket*> many_; // every member, once there are two or more
+};
+// A room of the namespace's per-loop index: its name and its members.
+using RoomEntry = std::pair<const std::string, RoomMembers>;
 
 // The reply function of an event whose sender asked for an acknowledgement. Calling an
 // empty Ack, calling it twice, or after the socket left, does nothing.
@@ -75,7 +113,8 @@ public:
   void join(std::string_view room);
   void leave(std::string_view room);
   bool in(std::string_view room) const;
-  const std::vector<std::string>& rooms() const { return rooms_; }
+  // The names of the rooms the socket is in.
+  std::vector<std::string> rooms() const;
 
   // Leaves the namespace (the client gets DISCONNECT); with `close_connection`, ends the
   // whole connection and every namespace on it.
@@ -93,6 +132,15 @@ public:
   void mark_connected() { connected_ = true; }
   void send_ack(uint64_t id, Payload reply);
 
+  // Internal, for Namespace: where this socket sits in the loop's room index.
+  struct RoomSlot {
+    RoomEntry* room;
+    uint32_t pos; // index in room->second
+  };
+  std::vector<RoomSlot>& room_slots() { return rooms_; }
+  uint32_t& all_pos() { return all_pos_; }
+  std::vector<std::string> take_pending_rooms();
+
 private:
   struct PendingAck;
   Client& client_;
@@ -102,10 +150,12 @@ private:
 
   // Behind pointers so that an idle socket that released them pays 8 bytes each.
   std::unique_ptr<Handshake> handshake_;
-  std::vector<std::string> rooms_;
+  std::vector<RoomSlot> rooms_; // rooms joined while connected, interned in the index
+  std::unique_ptr<std::vector<std::string>> pending_rooms_; // joined before connecting
   std::shared_ptr<void> data_;
   std::unique_ptr<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>> acks_; // while any waits
   uint64_t next_ack_id_ = 0;
+  uint32_t all_pos_ = 0; // index in the namespace's list of the loop's sockets
   bool connected_ = false;
 };
 
