@@ -41,10 +41,22 @@ transport::HttpResponse error_response(int code, std::string_view message) {
 
 } // namespace
 
+// The sessions of a loop, found by id: a set keyed by the session's own (inline) id, so
+// that the index holds no second copy of it.
+struct SessionById {
+  using is_transparent = void;
+  static std::string_view key(std::string_view id) { return id; }
+  static std::string_view key(const std::unique_ptr<Session>& s) { return s->id(); }
+  template <class T> std::size_t operator()(const T& v) const {
+    return std::hash<std::string_view>{}(key(v));
+  }
+  template <class A, class B> bool operator()(const A& a, const B& b) const { return key(a) == key(b); }
+};
+
 struct Server::LoopState {
   LoopState(boost::asio::io_context& loop, const core::Clock& clock) : wheel(&loop, clock) {}
   core::TimerWheel wheel;
-  std::unordered_map<std::string, std::unique_ptr<Session>> sessions;
+  std::unordered_set<std::unique_ptr<Session>, SessionById, SessionById> sessions;
 };
 
 Server::Server(core::LoopGroup& loops, ServerOptions options, ConnectionFactory factory)
@@ -68,14 +80,18 @@ Session* Server::find_local(std::string_view sid) {
   const auto idx = core::LoopGroup::current_index();
   if (idx == core::LoopGroup::npos) return nullptr;
   auto& map = states_[idx]->sessions;
-  auto it = map.find(std::string(sid));
-  return it == map.end() ? nullptr : it->second.get();
+  auto it = map.find(sid);
+  return it == map.end() ? nullptr : it->get();
 }
 
 void Server::reap(Session& session) {
   const auto idx = session.loop_index();
   loops_.post(idx, [this, idx, sid = session.id()] {
-    if (states_[idx]->sessions.erase(sid) > 0) session_count_.fetch_sub(1, std::memory_order_relaxed);
+    auto& sessions = states_[idx]->sessions;
+    auto it = sessions.find(sid.view());
+    if (it == sessions.end()) return;
+    sessions.erase(it);
+    session_count_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 
@@ -170,7 +186,7 @@ void Server::open_session(const transport::HttpRequest& request, transport::Resp
   auto& state = *states_[idx];
   auto session = std::make_unique<Session>(*this, new_session_id(idx), idx);
   auto* s = session.get();
-  state.sessions.emplace(s->id(), std::move(session));
+  state.sessions.insert(std::move(session));
   session_count_.fetch_add(1, std::memory_order_relaxed);
   if (responder) {
     transport::HttpResponse cors;
@@ -190,7 +206,7 @@ void Server::close_all() {
     done.push_back(p->get_future());
     loops_.post(i, [this, i, p] {
       std::vector<Session*> all;
-      for (auto& [sid, s] : states_[i]->sessions)
+      for (auto& s : states_[i]->sessions)
         all.push_back(s.get());
       for (auto* s : all)
         s->close("server shutting down");

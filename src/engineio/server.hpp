@@ -13,7 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 
 namespace herald::engineio {
 

@@ -38,7 +38,7 @@ transport::SharedFrame wire_of(const SharedOutFrame& f) {
 } // namespace
 
 Session::Session(Server& server, std::string id, std::size_t loop_index)
-    : server_(server), id_(std::move(id)), loop_index_(loop_index) {}
+    : server_(server), id_(id), loop_index_(loop_index) {}
 
 Session::~Session() { drop_websocket(); }
 
@@ -65,7 +65,7 @@ void Session::release_poll(std::string body) {
 std::string Session::handshake_payload(bool websocket) const {
   const auto& o = server_.options();
   boost::json::object h;
-  h["sid"] = id_;
+  h["sid"] = id_.view();
   boost::json::array upgrades;
   if (!websocket && o.allow_upgrades) upgrades.emplace_back("websocket");
   h["upgrades"] = std::move(upgrades);
@@ -299,7 +299,7 @@ void Session::end(std::string_view reason, bool client_initiated) {
   }
   clear_queue();
   drop_websocket();
-  spdlog::debug("engine.io session {} closed: {}", id_, reason);
+  spdlog::debug("engine.io session {} closed: {}", id_.view(), reason);
   // The handler stays alive until the session is reaped: it may be on the stack.
   if (was_open && handler_) handler_->on_close(reason);
   server_.reap(*this);

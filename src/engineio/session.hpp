@@ -7,6 +7,9 @@
 #include "engineio/packet.hpp"
 #include "transport/http_server.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +19,23 @@
 namespace herald::engineio {
 
 class Server;
+
+// A session or socket id (some twenty base64url characters), kept inline: a std::string of
+// that length would be one more heap block per connection.
+class ShortId {
+public:
+  ShortId() = default;
+  explicit ShortId(std::string_view s) : size_(static_cast<uint8_t>(std::min(s.size(), kCapacity))) {
+    std::memcpy(data_.data(), s.data(), size_);
+  }
+  std::string_view view() const { return {data_.data(), size_}; }
+  operator std::string_view() const { return view(); }
+
+private:
+  static constexpr std::size_t kCapacity = 23;
+  std::array<char, kCapacity> data_{};
+  uint8_t size_ = 0;
+};
 
 // The layer above (Socket.IO) implements this, one instance per session.
 class SessionHandler {
@@ -32,7 +52,7 @@ public:
   Session(Server& server, std::string id, std::size_t loop_index);
   ~Session() override;
 
-  const std::string& id() const { return id_; }
+  const ShortId& id() const { return id_; }
   std::size_t loop_index() const { return loop_index_; }
   bool is_open() const { return state_ == State::open; }
   bool is_websocket() const { return transport_ == Transport::websocket; }
@@ -76,7 +96,7 @@ private:
   void release_poll(std::string body);
 
   Server& server_;
-  std::string id_;
+  ShortId id_;
   std::size_t loop_index_;
   std::unique_ptr<SessionHandler> handler_;
   std::shared_ptr<transport::WebSocket> ws_;

@@ -51,7 +51,7 @@ void Client::on_message(bool binary, std::string_view data) {
   if (partial_) return close(); // text while attachments were due
   auto packet = decode(data, server_.options().max_attachments);
   if (!packet) {
-    spdlog::debug("socket.io: closing {} after a malformed packet", session_.id());
+    spdlog::debug("socket.io: closing {} after a malformed packet", session_.id().view());
     return close();
   }
   if (packet->attachments > 0) {

@@ -22,8 +22,7 @@ void Ack::operator()(Payload reply) {
 }
 
 Socket::Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake)
-    : client_(client), nsp_(nsp), id_(std::move(id)),
-      handshake_(std::make_unique<Handshake>(std::move(handshake))) {}
+    : client_(client), nsp_(nsp), id_(id), handshake_(std::make_unique<Handshake>(std::move(handshake))) {}
 
 const Handshake& Socket::empty_handshake() {
   static const Handshake empty;

@@ -2,6 +2,8 @@
 // One client's connection to one namespace. Lives on its session's loop; every method
 // must be called there (handlers are). Other threads reach sockets through broadcasts.
 
+#include "engineio/session.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -95,7 +97,7 @@ public:
   Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake);
   ~Socket();
 
-  const std::string& id() const { return id_; }
+  std::string_view id() const { return id_; }
   Namespace& nsp() const { return nsp_; }
   // Empty after the connection handler when the server does not retain handshakes.
   const Handshake& handshake() const { return handshake_ ? *handshake_ : empty_handshake(); }
@@ -145,7 +147,7 @@ private:
   struct PendingAck;
   Client& client_;
   Namespace& nsp_;
-  std::string id_;
+  engineio::ShortId id_;
   static const Handshake& empty_handshake();
 
   // Behind pointers so that an idle socket that released them pays 8 bytes each.
