@@ -1,9 +1,11 @@
 #include "app/batching_emitter.hpp"
 
+#include "notify/payloads.hpp"
 #include "realtime/gateway.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <functional>
 
 namespace herald::app {
@@ -42,7 +44,59 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
     now.emplace_back(std::move(options), event_packet(std::move(e)));
   }
   nsp_.broadcast_each(std::move(now));
-  for (auto& user : to_schedule) {
+  schedule_flushes(to_schedule);
+}
+
+NewNotificationEncoder::NewNotificationEncoder(std::string_view nsp, const notify::Notification& n)
+    : nsp_(nsp),
+      head_(json::serialize(json::array{"notification:new", notify::new_payload(n, std::string_view{})})) {
+  // recipient_id is the payload's last member: cut the serialization inside its value.
+  head_.resize(head_.size() - kTail.size());
+}
+
+std::optional<std::string> NewNotificationEncoder::encode(std::string_view recipient_id) const {
+  // Recipient ids are decimal record ids, so they need no escaping; anything else is
+  // left to the general encoder.
+  const auto ack_id = notify::ack_id_for_recipient(recipient_id);
+  if (!ack_id) return std::nullopt;
+  std::string body;
+  body.reserve(head_.size() + recipient_id.size() + kTail.size());
+  body += head_;
+  body += recipient_id;
+  body += kTail;
+  return socketio::encode_event(nsp_, ack_id, body);
+}
+
+void BatchingEmitter::new_notification(const notify::Notification& n,
+                                       const std::vector<notify::RecipientRef>& recipients) {
+  const NewNotificationEncoder encoder(nsp_.name(), n);
+  bool anyone_batching;
+  {
+    std::lock_guard lock(mutex_);
+    anyone_batching = !batching_sockets_.empty();
+  }
+  std::vector<std::string> to_schedule;
+  socketio::EncodedBatch batch;
+  batch.reserve(recipients.size());
+  for (const auto& r : recipients) {
+    auto text = encoder.encode(r.recipient_id);
+    if (!text) return Emitter::new_notification(n, recipients); // not a record id: never from our stores
+    socketio::BroadcastOptions options;
+    options.rooms.push_back(realtime::user_room(r.user_id));
+    if (anyone_batching) {
+      const notify::UserEvent e{r.user_id, "notification:new", notify::new_payload(n, r.recipient_id),
+                                notify::ack_id_for_recipient(r.recipient_id)};
+      if (hold_for_batch(e, to_schedule)) options.except.emplace_back(realtime::kBatchRoom);
+    }
+    batch.emplace_back(std::move(options), socketio::EncodedPacket{engineio::make_text_frame(
+                                               engineio::PacketType::message, *text)});
+  }
+  nsp_.broadcast_encoded(std::move(batch));
+  schedule_flushes(to_schedule);
+}
+
+void BatchingEmitter::schedule_flushes(const std::vector<std::string>& users) {
+  for (const auto& user : users) {
     const auto loop = std::hash<std::string>{}(user) % loops_.size();
     auto timer = std::make_shared<boost::asio::steady_timer>(loops_.loop(loop), window_);
     timer->async_wait([this, timer, user](const boost::system::error_code& ec) {

@@ -13,7 +13,9 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace herald::app {
@@ -24,6 +26,9 @@ public:
                   std::chrono::milliseconds batch_window, std::chrono::milliseconds ack_timeout);
 
   void to_users(std::vector<notify::UserEvent> events) override;
+  // Serializes the payload once and splices each recipient's ids into it.
+  void new_notification(const notify::Notification& n,
+                        const std::vector<notify::RecipientRef>& recipients) override;
   // The recipient ids acknowledged by the Socket.IO ack of a notification:batch, if
   // `ack_id` names one (each batch is acknowledged once, as a whole).
   std::vector<std::string> take_batch_ack(uint64_t ack_id);
@@ -36,6 +41,7 @@ private:
   };
   // Queues a copy of `event` when its user has a batching socket; true if it did.
   bool hold_for_batch(const notify::UserEvent& event, std::vector<std::string>& to_schedule);
+  void schedule_flushes(const std::vector<std::string>& users);
   void send_to_batching(const std::string& user_id, socketio::Packet packet);
   void flush(const std::string& user_id);
 
@@ -54,6 +60,20 @@ private:
   std::unordered_map<uint64_t, BatchAck> batch_acks_; // bounded by ack_memory_
   std::deque<uint64_t> batch_ack_order_;
   uint64_t next_batch_ack_;
+};
+
+// The text of notification:new for each recipient of one notification: the payload is
+// serialized once, and each recipient's id (and the ack id made from it) spliced in.
+class NewNotificationEncoder {
+public:
+  NewNotificationEncoder(std::string_view nsp, const notify::Notification& n);
+  // The Socket.IO packet text; nullopt when `recipient_id` is not a record id.
+  std::optional<std::string> encode(std::string_view recipient_id) const;
+
+private:
+  static constexpr std::string_view kTail = R"("}])";
+  std::string nsp_;
+  std::string head_; // the serialized event with an empty recipient_id, cut before its closing quote
 };
 
 // The Socket.IO packet of one user event (for a direct send to one socket).

@@ -2,6 +2,8 @@
 // How the domain reaches sockets without knowing them: the application implements this
 // over Socket.IO (room user:{id} of /notifications), tests implement it with a recorder.
 
+#include "notify/repository_types.hpp"
+
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
@@ -24,6 +26,9 @@ public:
   // Sends each event to every socket of its user, on whichever loop or node they are.
   // Thread-safe; a fan-out is one call so that it costs one hop per loop.
   virtual void to_users(std::vector<UserEvent> events) = 0;
+  // notification:new of `n` to each recipient, with its own recipient_id and ack id. The
+  // default makes one UserEvent each; an emitter may share the encoding between them.
+  virtual void new_notification(const Notification& n, const std::vector<RecipientRef>& recipients);
 };
 
 // A Socket.IO ack id that names a recipient record, so that a receipt needs no state per

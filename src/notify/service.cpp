@@ -2,7 +2,6 @@
 
 #include "notify/payloads.hpp"
 
-#include <charconv>
 #include <future>
 #include <spdlog/spdlog.h>
 
@@ -10,26 +9,10 @@ namespace herald::notify {
 namespace json = boost::json;
 
 namespace {
-constexpr uint64_t kAckIdBase = uint64_t{1} << 40;
-// JavaScript numbers are exact up to 2^53: the largest ack id a client echoes faithfully.
-constexpr uint64_t kAckIdMax = uint64_t{1} << 53;
 // One due-deliveries page: large enough to drain a backlog quickly, small enough to keep
 // a pass short.
 constexpr int kDuePage = 1000;
 } // namespace
-
-std::optional<uint64_t> ack_id_for_recipient(std::string_view recipient_id) {
-  uint64_t id = 0;
-  const auto* end = recipient_id.data() + recipient_id.size();
-  auto [p, ec] = std::from_chars(recipient_id.data(), end, id);
-  if (ec != std::errc() || p != end || id >= kAckIdMax - kAckIdBase) return std::nullopt;
-  return kAckIdBase + id;
-}
-
-std::optional<std::string> recipient_for_ack_id(uint64_t ack_id) {
-  if (ack_id < kAckIdBase || ack_id >= kAckIdMax) return std::nullopt;
-  return std::to_string(ack_id - kAckIdBase);
-}
 
 Service::Service(Repository& repository, Emitter& emitter, const core::Clock& clock, DeliveryPolicy policy)
     : repo_(repository), emitter_(emitter), clock_(clock), policy_(std::move(policy)) {}
@@ -45,14 +28,7 @@ void Service::create(CreateNotificationRequest request, core::SteadyTime receive
   repo_.create_notification(std::move(request), [this, received_at,
                                                  done = std::move(done)](Result<CreatedNotification> result) {
     if (result && !result->replayed) {
-      std::vector<UserEvent> events;
-      events.reserve(result->recipients.size());
-      for (const auto& r : result->recipients) {
-        events.push_back(UserEvent{r.user_id, "notification:new",
-                                   new_payload(result->notification, r.recipient_id),
-                                   ack_id_for_recipient(r.recipient_id)});
-      }
-      emitter_.to_users(std::move(events));
+      emitter_.new_notification(result->notification, result->recipients);
       metrics_.notifications_created.fetch_add(1, std::memory_order_relaxed);
       metrics_.deliveries_sent.fetch_add(result->recipients.size(), std::memory_order_relaxed);
       metrics_.api_to_emit.observe(std::chrono::duration<double>(clock_.steady_now() - received_at).count());

@@ -72,13 +72,17 @@ void Namespace::dispatch_unmatched_ack(Socket& socket, uint64_t id, Payload&& pa
 }
 
 void Namespace::broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> packets) {
-  using Batch = std::vector<std::pair<BroadcastOptions, EncodedPacket>>;
-  auto batch = std::make_shared<Batch>();
-  batch->reserve(packets.size());
+  EncodedBatch batch;
+  batch.reserve(packets.size());
   for (auto& [options, packet] : packets) {
     packet.nsp = name_;
-    batch->emplace_back(std::move(options), encode_for_wire(packet));
+    batch.emplace_back(std::move(options), encode_for_wire(packet));
   }
+  broadcast_encoded(std::move(batch));
+}
+
+void Namespace::broadcast_encoded(EncodedBatch packets) {
+  auto batch = std::make_shared<const EncodedBatch>(std::move(packets));
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i) {
     loops.post(i, [this, i, batch] {

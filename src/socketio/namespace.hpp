@@ -44,6 +44,7 @@ struct BroadcastOptions {
 // Encoded once, shared by every recipient: the text packet then its attachments.
 using EncodedPacket = std::vector<engineio::SharedOutFrame>;
 EncodedPacket encode_for_wire(const Packet& packet);
+using EncodedBatch = std::vector<std::pair<BroadcastOptions, EncodedPacket>>;
 
 class BroadcastOperator {
 public:
@@ -90,6 +91,8 @@ public:
   // distinct payloads, such as one notification per user with its own recipient id).
   // Thread-safe.
   void broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> packets);
+  // The same with packets encoded by the caller (see encode_event). Thread-safe.
+  void broadcast_encoded(EncodedBatch packets);
   // The part of a broadcast that runs on one loop (also used by cluster adapters).
   void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);
   // Sockets connected on the calling loop.
