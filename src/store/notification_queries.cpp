@@ -2,7 +2,7 @@
 #include "store/connection.hpp"
 #include "store/queries.hpp"
 
-#include <unordered_set>
+#include <optional>
 
 namespace herald::store::queries {
 
@@ -11,53 +11,79 @@ using notify::StoreError;
 
 namespace {
 
-// The recipients of a notification, each user once, in target order.
-class RecipientSet {
-public:
-  void add(std::string user_id) {
-    if (seen_.insert(user_id).second) users_.push_back(std::move(user_id));
-  }
-  const std::vector<std::string>& users() const { return users_; }
-
-private:
-  std::unordered_set<std::string> seen_;
-  std::vector<std::string> users_;
-};
-
-// Collects the users of a single-column query bound to `param` (nullptr: none).
-Result<void> add_users(Connection& c, RecipientSet& set, const char* sql, const std::string* param) {
-  auto st = c.prepare(sql);
-  if (!st) return st.error();
-  if (param) st->bind(1, *param);
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW)
-    set.add(st->text(0));
-  if (rc != SQLITE_DONE) return c.error(rc, "resolve recipients");
-  return {};
-}
-
-Result<RecipientSet> resolve(Connection& c, const notify::Targets& targets) {
-  RecipientSet set;
+// Inserts the recipient records of notification `id`, each user once, in target order:
+// explicit users, then departments, then everyone. Departments and broadcast are one
+// INSERT ... SELECT each (a broadcast to 19,000 users is one statement, not 19,000); the
+// UNIQUE (notification_id, user_id) constraint drops a user a later target names again.
+Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Targets& targets,
+                               std::int64_t created_ms, std::optional<std::int64_t> deadline_ms) {
   // Explicit users may be unknown to the directory yet: they still receive, and get a
   // directory row so that the recipients' foreign key holds.
   auto ensure = c.prepare("INSERT OR IGNORE INTO users (id) VALUES (?1)");
   if (!ensure) return ensure.error();
+  auto one =
+      c.prepare("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
+                "VALUES (?1, ?2, ?3, ?4)");
+  if (!one) return one.error();
   for (const auto& user : targets.users) {
     if (user.empty()) return StoreError{StoreErrc::invalid, "empty user id in targets"};
     ensure->bind(1, user);
     if (const int rc = ensure->step(); rc != SQLITE_DONE) return c.error(rc, "insert target user");
     ensure->reset();
-    set.add(user);
+    one->bind(1, id);
+    one->bind(2, user);
+    one->bind(3, created_ms);
+    one->bind(4, deadline_ms);
+    if (const int rc = one->step(); rc != SQLITE_DONE) return c.error(rc, "insert recipient");
+    one->reset();
   }
+  // ORDER BY user id: the inbox indexes, keyed by user, are then filled in key order.
+  auto run_select = [&](const char* sql, const std::string* department) -> Result<void> {
+    auto st = c.prepare(sql);
+    if (!st) return st.error();
+    st->bind(1, id);
+    st->bind(2, created_ms);
+    st->bind(3, deadline_ms);
+    if (department) st->bind(4, *department);
+    if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "insert recipients");
+    st->reset();
+    return {};
+  };
   for (const auto& dept : targets.departments) {
-    auto r = add_users(c, set, "SELECT user_id FROM user_departments WHERE department = ?1 ORDER BY user_id",
-                       &dept);
+    auto r =
+        run_select("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
+                   "SELECT ?1, user_id, ?2, ?3 FROM user_departments WHERE department = ?4 ORDER BY user_id",
+                   &dept);
     if (!r) return r.error();
   }
   if (targets.broadcast) {
-    if (auto r = add_users(c, set, "SELECT id FROM users ORDER BY id", nullptr); !r) return r.error();
+    auto r =
+        run_select("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
+                   "SELECT ?1, id, ?2, ?3 FROM users ORDER BY id",
+                   nullptr);
+    if (!r) return r.error();
   }
-  return set;
+  return {};
+}
+
+// The recipient records of notification `id`, in insertion (target) order. With
+// `after_id`, the records were all inserted under this write lock, so their ids are the
+// ones above it: a range of the table read in order, with no index and no sort.
+Result<std::vector<notify::RecipientRef>> load_recipients(Connection& c, std::int64_t id,
+                                                          std::optional<std::int64_t> after_id) {
+  auto st = after_id ? c.prepare("SELECT id, user_id FROM recipients WHERE id > ?2 AND +notification_id = ?1 "
+                                 "ORDER BY id")
+                     : c.prepare("SELECT id, user_id FROM recipients WHERE notification_id = ?1 ORDER BY id");
+  if (!st) return st.error();
+  st->bind(1, id);
+  if (after_id) st->bind(2, *after_id);
+  std::vector<notify::RecipientRef> out;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW)
+    out.push_back({std::to_string(st->int64(0)), st->text(1)});
+  if (rc != SQLITE_DONE) return c.error(rc, "load recipients");
+  st->reset();
+  return out;
 }
 
 // The stored result of an earlier create_notification, for an idempotent replay.
@@ -84,13 +110,9 @@ Result<notify::CreatedNotification> load_created(Connection& c, std::int64_t not
     out.recipient_count = st->int64(7);
     n.type = {st->text(8), st->text(9), st->text(10), st->text(11)};
   }
-  auto st = c.prepare("SELECT id, user_id FROM recipients WHERE notification_id = ?1 ORDER BY id");
-  if (!st) return st.error();
-  st->bind(1, notification_id);
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW)
-    out.recipients.push_back({std::to_string(st->int64(0)), st->text(1)});
-  if (rc != SQLITE_DONE) return c.error(rc, "load recipients");
+  auto recipients = load_recipients(c, notification_id, std::nullopt);
+  if (!recipients) return recipients.error();
+  out.recipients = std::move(recipients).value();
   return out;
 }
 
@@ -119,19 +141,14 @@ Result<notify::CreatedNotification> create_notification(Connection& c,
     }
     return type.error();
   }
-  auto set = resolve(c, r.targets);
-  if (!set) return set.error();
-  const auto& users = set->users();
-
   const std::int64_t created_ms = to_ms(r.created_at);
   notify::CreatedNotification out;
   out.notification = {
       {}, r.title, r.content, r.content_html, std::move(type).value(), r.sender, from_ms(created_ms)};
-  out.recipient_count = static_cast<std::int64_t>(users.size());
   {
     auto st = c.prepare("INSERT INTO notifications (title, content, content_html, type_id, sender_id, "
                         "sender_username, sender_display_name, created_at, idempotency_key, recipient_count) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)");
     if (!st) return st.error();
     st->bind(1, r.title);
     st->bind(2, r.content);
@@ -142,27 +159,33 @@ Result<notify::CreatedNotification> create_notification(Connection& c,
     st->bind(7, r.sender.display_name);
     st->bind(8, created_ms);
     if (r.idempotency_key) st->bind(9, *r.idempotency_key);
-    st->bind(10, out.recipient_count);
     if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "insert notification");
   }
   const std::int64_t notification_id = c.last_insert_rowid();
   out.notification.id = std::to_string(notification_id);
 
-  // The hot path (10,000 recipients in one call): one prepared statement, rebound per row.
-  auto ins = c.prepare("INSERT INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
-                       "VALUES (?1, ?2, ?3, ?4)");
-  if (!ins) return ins.error();
+  std::int64_t last_id_before = 0;
+  {
+    auto st = c.prepare("SELECT coalesce(max(id), 0) FROM recipients");
+    if (!st) return st.error();
+    if (const int rc = st->step(); rc != SQLITE_ROW) return c.error(rc, "last recipient id");
+    last_id_before = st->int64(0);
+    st->reset();
+  }
   std::optional<std::int64_t> deadline;
   if (r.ack_deadline) deadline = to_ms(*r.ack_deadline);
-  out.recipients.reserve(users.size());
-  for (const auto& user : users) {
-    ins->bind(1, notification_id);
-    ins->bind(2, user);
-    ins->bind(3, created_ms);
-    ins->bind(4, deadline);
-    if (const int rc = ins->step(); rc != SQLITE_DONE) return c.error(rc, "insert recipient");
-    ins->reset();
-    out.recipients.push_back({std::to_string(c.last_insert_rowid()), user});
+  if (auto inserted = insert_recipients(c, notification_id, r.targets, created_ms, deadline); !inserted)
+    return inserted.error();
+  auto recipients = load_recipients(c, notification_id, last_id_before);
+  if (!recipients) return recipients.error();
+  out.recipients = std::move(recipients).value();
+  out.recipient_count = static_cast<std::int64_t>(out.recipients.size());
+  {
+    auto st = c.prepare("UPDATE notifications SET recipient_count = ?2 WHERE id = ?1");
+    if (!st) return st.error();
+    st->bind(1, notification_id);
+    st->bind(2, out.recipient_count);
+    if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "count recipients");
   }
   return out;
 }
