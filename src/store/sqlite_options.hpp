@@ -29,6 +29,7 @@ struct SqliteStats {
   std::uint64_t write_batches = 0; // transactions committed or attempted by the writer
   std::uint64_t write_jobs = 0;    // write requests run
   std::uint64_t read_jobs = 0;     // read requests run
+  std::uint64_t checkpoints = 0;   // WAL checkpoints by the background checkpointer
 };
 
 } // namespace herald::store

@@ -1,5 +1,6 @@
 #include "store/sqlite_repository.hpp"
 
+#include "store/checkpointer.hpp"
 #include "store/connection.hpp"
 #include "store/job_queue.hpp"
 #include "store/migrations.hpp"
@@ -49,19 +50,24 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_vie
   // A :memory: database exists only for the connection that created it, so its reads go
   // through the writer's connection (under its mutex, between write transactions).
   std::unique_ptr<Connection> reader;
+  std::unique_ptr<Checkpointer> checkpointer;
   if (*path != ":memory:") {
+    auto c = Checkpointer::start(*path, conn_options, *writer.value());
+    if (!c) return c.error();
+    checkpointer = std::move(c).value();
     conn_options.query_only = true;
     auto r = Connection::open(*path, conn_options);
     if (!r) return r.error();
     reader = std::move(r).value();
   }
   return std::unique_ptr<SqliteRepository>(
-      new SqliteRepository(std::move(writer).value(), std::move(reader), options));
+      new SqliteRepository(std::move(writer).value(), std::move(reader), std::move(checkpointer), options));
 }
 
 SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
-                                   const SqliteOptions& options)
+                                   std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options)
     : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
+      checkpointer_(std::move(checkpointer)),
       write_queue_(std::make_unique<JobQueue>(options.write_queue_capacity)),
       read_queue_(std::make_unique<JobQueue>(options.read_queue_capacity)),
       max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
@@ -81,13 +87,15 @@ void SqliteRepository::close() {
   if (reader_.joinable()) reader_.join();
   if (!closed_.exchange(true)) {
     // Closing the last connection checkpoints the WAL into the database file.
+    checkpointer_.reset();
     reader_conn_.reset();
     writer_conn_.reset();
   }
 }
 
 SqliteStats SqliteRepository::stats() const {
-  return SqliteStats{write_batches_.load(), write_jobs_.load(), read_jobs_.load()};
+  return SqliteStats{write_batches_.load(), write_jobs_.load(), read_jobs_.load(),
+                     checkpointer_ ? checkpointer_->checkpoints() : 0};
 }
 
 Connection& SqliteRepository::reader_conn() { return reader_conn_ ? *reader_conn_ : *writer_conn_; }

@@ -15,6 +15,7 @@
 
 namespace herald::store {
 
+class Checkpointer;
 class Connection;
 class Job;
 class JobQueue;
@@ -61,7 +62,7 @@ public:
 
 private:
   SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
-                   const SqliteOptions& options);
+                   std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options);
 
   template <class T, class Body> void write(Body body, notify::Callback<T> done);
   template <class T, class Body> void read(Body body, notify::Callback<T> done);
@@ -73,7 +74,8 @@ private:
   Connection& reader_conn();
 
   std::unique_ptr<Connection> writer_conn_;
-  std::unique_ptr<Connection> reader_conn_; // null for :memory:, whose reads share the writer's
+  std::unique_ptr<Connection> reader_conn_;    // null for :memory:, whose reads share the writer's
+  std::unique_ptr<Checkpointer> checkpointer_; // null for :memory:
   std::unique_ptr<JobQueue> write_queue_;
   std::unique_ptr<JobQueue> read_queue_;
   std::size_t max_batch_;

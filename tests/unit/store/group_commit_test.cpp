@@ -1,6 +1,8 @@
 #include "store_fixture.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace herald::store::test {
@@ -166,6 +168,25 @@ TEST_P(GroupCommit, ReadersRunBesideAnOpenWriteBatch) {
   send({"u"});
   WriterGate gate(*repo_); // the writer is busy inside a callback
   EXPECT_EQ(unread("u"), 1);
+}
+
+TEST_P(GroupCommit, TheWalIsCheckpointedBesideTheWriter) {
+  if (GetParam() == Backing::memory) GTEST_SKIP() << ":memory: has no WAL";
+  const auto db = dir_.path() / "herald.db";
+  const auto size_before = std::filesystem::file_size(db);
+  // Each notification to 40 users touches several pages; 400 of them pass 1,000 WAL pages.
+  std::vector<std::string> users;
+  for (int i = 0; i < 40; ++i)
+    users.push_back("user-" + std::to_string(i));
+  for (int i = 0; i < 400; ++i)
+    send(users);
+  // The checkpointer runs on its own thread: give it a moment.
+  for (int i = 0; i < 500 && repo_->stats().checkpoints == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(repo_->stats().checkpoints, 0u);
+  // Only a checkpoint writes the database file while the store is open.
+  EXPECT_GT(std::filesystem::file_size(db), size_before);
+  EXPECT_EQ(unread("user-7"), 400);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, GroupCommit, testing::Values(Backing::memory, Backing::file),
