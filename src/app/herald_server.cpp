@@ -173,7 +173,7 @@ struct HeraldServer::Impl {
     const auto loop = socket.client().session().loop_index();
     // Pending records created from now on reach the socket live, through its room.
     const auto cutoff = clock.wall_now();
-    repository->undelivered_for_user(
+    service.undelivered_for_connect(
         user_id, kRedeliverLimit,
         [this, loop, cutoff,
          weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {

@@ -76,6 +76,8 @@ public:
   // The user's pending and failed records, oldest first, for redelivery on connect.
   virtual void undelivered_for_user(std::string user_id, int limit,
                                     Callback<std::vector<InboxItem>> done) = 0;
+  // Every user with a pending or failed record, each once.
+  virtual void users_with_undelivered(Callback<std::vector<std::string>> done) = 0;
 
   // --- lifetime
   // Finishes every accepted request (callbacks included), then refuses new ones with

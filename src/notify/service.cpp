@@ -28,6 +28,10 @@ void Service::create(CreateNotificationRequest request, core::SteadyTime receive
   repo_.create_notification(std::move(request), [this, received_at,
                                                  done = std::move(done)](Result<CreatedNotification> result) {
     if (result && !result->replayed) {
+      // Marked before the emit: a socket that connects meanwhile either is in its room
+      // already or asks the store.
+      undelivered_.mark_all(result->recipients,
+                            [](const RecipientRef& r) -> const std::string& { return r.user_id; });
       emitter_.new_notification(result->notification, result->recipients);
       metrics_.notifications_created.fetch_add(1, std::memory_order_relaxed);
       metrics_.deliveries_sent.fetch_add(result->recipients.size(), std::memory_order_relaxed);
@@ -133,6 +137,17 @@ void Service::process_due(std::function<void(int)> done) {
       });
 }
 
+void Service::undelivered_for_connect(const std::string& user_id, int limit,
+                                      Callback<std::vector<InboxItem>> done) {
+  if (!undelivered_.may_have(user_id)) return done(std::vector<InboxItem>{});
+  const auto since = undelivered_.generation();
+  repo_.undelivered_for_user(
+      user_id, limit, [this, user_id, since, done = std::move(done)](Result<std::vector<InboxItem>> r) {
+        if (r && r->empty()) undelivered_.clear(user_id, since);
+        done(std::move(r));
+      });
+}
+
 void Service::start_scheduler() {
   std::lock_guard lock(mutex_);
   if (scheduler_.joinable()) return;
@@ -149,7 +164,22 @@ void Service::stop_scheduler() {
   if (scheduler_.joinable()) scheduler_.join();
 }
 
+void Service::load_undelivered_users() {
+  std::promise<void> loaded;
+  repo_.users_with_undelivered([this, &loaded](Result<std::vector<std::string>> users) {
+    if (users) {
+      undelivered_.load(*users);
+    } else {
+      // Every user keeps counting as marked: each connect asks the store, as before.
+      spdlog::warn("delivery: users with undelivered records unavailable: {}", users.error().message);
+    }
+    loaded.set_value();
+  });
+  loaded.get_future().wait();
+}
+
 void Service::scheduler_main() {
+  load_undelivered_users();
   // Poll often enough that a missed deadline is noticed within a tenth of the ack timeout,
   // never more than once per 10 ms nor less than once per second.
   const auto interval = std::clamp<std::chrono::milliseconds>(

@@ -8,6 +8,7 @@
 #include "notify/delivery_policy.hpp"
 #include "notify/emitter.hpp"
 #include "notify/repository.hpp"
+#include "notify/undelivered_users.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -45,6 +46,13 @@ public:
   void mark_unread(std::string user_id, std::string recipient_id, Callback<ReadChange> done);
   void mark_all_read(std::string user_id, Callback<std::int64_t> done);
 
+  // The user's undelivered records, oldest first, for redelivery to a socket that just
+  // connected. Answers at once, without a store query, when the user has none.
+  void undelivered_for_connect(const std::string& user_id, int limit, Callback<std::vector<InboxItem>> done);
+
+  // Learns from the store which users have undelivered records; until then every
+  // connect asks the store. Blocks; the scheduler thread calls it first.
+  void load_undelivered_users();
   // Starts the scheduler thread that polls for due deliveries.
   void start_scheduler();
   void stop_scheduler();
@@ -64,6 +72,7 @@ private:
   const core::Clock& clock_;
   DeliveryPolicy policy_;
   ServiceMetrics metrics_;
+  UndeliveredUsers undelivered_;
   std::thread scheduler_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -114,4 +114,16 @@ Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const
   return read_items(c, *st, "undelivered for user");
 }
 
+Result<std::vector<std::string>> users_with_undelivered(Connection& c) {
+  // Walks the partial index of undelivered records, which is ordered by user.
+  auto st = c.prepare("SELECT DISTINCT user_id FROM recipients WHERE status IN ('pending', 'failed')");
+  if (!st) return st.error();
+  std::vector<std::string> users;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW)
+    users.push_back(st->text(0));
+  if (rc != SQLITE_DONE) return c.error(rc, "users with undelivered records");
+  return users;
+}
+
 } // namespace herald::store::queries

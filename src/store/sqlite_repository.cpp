@@ -291,4 +291,9 @@ void SqliteRepository::undelivered_for_user(std::string user_id, int limit,
       std::move(done));
 }
 
+void SqliteRepository::users_with_undelivered(Callback<std::vector<std::string>> done) {
+  read<std::vector<std::string>>([](Connection& c) { return queries::users_with_undelivered(c); },
+                                 std::move(done));
+}
+
 } // namespace herald::store

@@ -58,6 +58,7 @@ public:
                        std::optional<core::WallTime> next_attempt_at, notify::Callback<bool> done) override;
   void undelivered_for_user(std::string user_id, int limit,
                             notify::Callback<std::vector<notify::InboxItem>> done) override;
+  void users_with_undelivered(notify::Callback<std::vector<std::string>> done) override;
   void close() override;
 
 private:

@@ -94,6 +94,30 @@ protected:
   std::unique_ptr<Service> service_;
 };
 
+TEST_F(ServiceSchedule, AConnectAsksTheStoreOnlyForUsersThatMayHaveUndeliveredRecords) {
+  create_for("u1");
+  service_->load_undelivered_users();
+  auto undelivered = [&](const std::string& user) {
+    const auto reads = repo_->stats().read_jobs;
+    auto items = wait<std::vector<InboxItem>>([&](Callback<std::vector<InboxItem>> cb) {
+      service_->undelivered_for_connect(user, 100, std::move(cb));
+    });
+    return std::make_pair(items.size(), repo_->stats().read_jobs - reads);
+  };
+  EXPECT_EQ(undelivered("u1"), std::make_pair(std::size_t{1}, std::uint64_t{1}));
+  EXPECT_EQ(undelivered("u2"), std::make_pair(std::size_t{0}, std::uint64_t{0})); // no query
+  const auto rid = create_for("u2");
+  EXPECT_EQ(undelivered("u2"), std::make_pair(std::size_t{1}, std::uint64_t{1}));
+  wait<std::monostate>([&](Callback<std::monostate> cb) {
+    service_->acknowledge("u2", rid, [cb](Result<void> r) {
+      cb(r ? Result<std::monostate>(std::monostate{}) : Result<std::monostate>(r.error()));
+    });
+  });
+  // Delivered: one query finds nothing, and the next connect asks no more.
+  EXPECT_EQ(undelivered("u2"), std::make_pair(std::size_t{0}, std::uint64_t{1}));
+  EXPECT_EQ(undelivered("u2"), std::make_pair(std::size_t{0}, std::uint64_t{0}));
+}
+
 TEST_F(ServiceSchedule, DefaultScheduleEndsInPermanentFailure) {
   const auto start = clock_.wall_now();
   const auto rid = create_for("u1");
