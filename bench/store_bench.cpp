@@ -4,6 +4,7 @@
 //
 //   FanOut/...       one notification to 10,000 users of a department
 //   ManySingle/...   10,000 notifications to one user each, submitted at once
+//   Receipts/...     10,000 acks of one notification's records, submitted at once
 //   SerialSingle/... 1,000 notifications to one user each, each awaited before the next
 //                    (no grouping: the cost of a lone request)
 // The argument is synchronous=FULL (1) or NORMAL (0). The rate is the `records/s` counter;
@@ -147,9 +148,41 @@ void SerialSingle(benchmark::State& state) {
   report(state, records, cpu_before);
 }
 
+// Receipts: one department notification to every user, then every user's ack submitted
+// at once (as a broadcast's acks arrive); the rate counts receipts.
+void Receipts(benchmark::State& state) {
+  BenchDb db(state.range(0) != 0);
+  std::int64_t receipts = 0;
+  double cpu = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::promise<Result<CreatedNotification>> p;
+    db.repo().create_notification(request({{}, {"all"}, false}), [&](auto r) { p.set_value(std::move(r)); });
+    auto created = p.get_future().get();
+    if (!created) std::abort();
+    state.ResumeTiming();
+    const double cpu_before = process_cpu_seconds();
+    std::promise<void> all;
+    std::atomic<std::size_t> left{created->recipients.size()};
+    for (const auto& r : created->recipients) {
+      db.repo().acknowledge(r.user_id, r.recipient_id, std::chrono::system_clock::now(), [&](auto result) {
+        if (!result) std::abort();
+        if (left.fetch_sub(1) == 1) all.set_value();
+      });
+    }
+    all.get_future().wait();
+    cpu += process_cpu_seconds() - cpu_before;
+    receipts += static_cast<std::int64_t>(created->recipients.size());
+  }
+  state.counters["receipts/s"] =
+      benchmark::Counter(static_cast<double>(receipts), benchmark::Counter::kIsRate);
+  state.counters["receipts/cpu_s"] = cpu > 0 ? static_cast<double>(receipts) / cpu : 0.0;
+}
+
 // The work happens on the store's writer thread: measure wall time, not this thread's CPU.
 BENCHMARK(FanOut)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(ManySingle)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(Receipts)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(SerialSingle)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 } // namespace

@@ -106,8 +106,10 @@ void SqliteRepository::submit(JobQueue& queue, std::unique_ptr<Job> job) {
   }
 }
 
-template <class T, class Body> void SqliteRepository::write(Body body, Callback<T> done) {
-  submit(*write_queue_, std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done)));
+template <class T, class Body>
+void SqliteRepository::write(Body body, Callback<T> done, bool single_statement) {
+  submit(*write_queue_,
+         std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), single_statement));
 }
 
 template <class T, class Body> void SqliteRepository::read(Body body, Callback<T> done) {
@@ -131,7 +133,8 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch)
       commit_error = r.error();
     } else {
       for (auto& job : batch) {
-        if (auto r = c.run("SAVEPOINT request"); !r) {
+        const bool savepoint = !job->single_statement();
+        if (auto r = savepoint ? c.run("SAVEPOINT request") : Result<void>{}; !r) {
           commit_error = r.error();
           break;
         }
@@ -142,6 +145,7 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch)
           commit_error = StoreError{StoreErrc::io, "transaction aborted by a failing request"};
           break;
         }
+        if (!savepoint) continue;
         if (!ok) (void)c.run("ROLLBACK TO request");
         (void)c.run("RELEASE request");
       }
@@ -261,7 +265,7 @@ void SqliteRepository::acknowledge(std::string user_id, std::string recipient_id
                                    Callback<void> done) {
   write<void>([u = std::move(user_id), r = std::move(recipient_id),
                at](Connection& c) { return queries::acknowledge(c, u, r, at); },
-              std::move(done));
+              std::move(done), /*single_statement=*/true);
 }
 
 void SqliteRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,

@@ -65,7 +65,9 @@ private:
   SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options);
 
-  template <class T, class Body> void write(Body body, notify::Callback<T> done);
+  // `single_statement`: see Job::single_statement.
+  template <class T, class Body>
+  void write(Body body, notify::Callback<T> done, bool single_statement = false);
   template <class T, class Body> void read(Body body, notify::Callback<T> done);
   void submit(JobQueue& queue, std::unique_ptr<Job> job);
   void writer_main();
