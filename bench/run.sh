@@ -210,6 +210,7 @@ const figures = [
   ['broadcast: last recipient after (median)', 'broadcast.median_last_recipient_ms', 'ms', null],
   ['burst: delivered messages per second', 'burst.delivered_per_s', '/s', null],
   ['burst: delivery latency p99', 'burst.delivery_latency.p99_ms', 'ms', null],
+  ['burst: recipient records stored per second (to the last API answer)', 'burst.records_stored_per_s', '/s', ['>=', 50000]],
   ['burst: lost', 'burst.verdict.missing', '', ['<=', 0]],
   ['churn: time to reconnect everyone', 'churn.recovery_seconds', 's', null],
   ['churn: reconnects per second', 'churn.reconnects_per_s', '/s', null],
@@ -269,7 +270,7 @@ const md = `# Herald vs the Node.js socket.io reference: ${env.STAMP}
 
 Produced by \`bench/run.sh${env.QUICK === '1' ? ' --quick' : ''}\` (${runs} run(s) per server, alternating;
 each figure is the median over the runs). Server pinned to core 0, herald-bench to core 1,
-both servers on 127.0.0.1, clients from 127.0.0.2 and up. Herald runs one event loop
+both servers on 127.0.0.1, clients from 127.0.0.2 and up (1,000 per address). Herald runs one event loop
 (\`--server.threads=1\`) with its SQLite store in a temporary directory; the reference keeps
 notifications in memory.
 
@@ -294,7 +295,9 @@ ${env.CONNECTIONS} connections, each user \`u<N>\` in department \`d<N % 10>\`.
 - targeted: ${env.RATE} notifications/s for ${env.NOTIFY_SECONDS} s, each to one user, through
   \`POST /api/v1/notifications\` (4 keep-alive connections); latency from the scheduled API call to receipt.
 - broadcast: one \`targets: {broadcast: true}\` notification, ${env.REPEAT} repetition(s); messages/s = N / time to the last recipient.
-- burst: ${env.BURST} broadcasts back to back; messages/s = delivered / time to the last receipt.
+- burst: ${env.BURST} broadcasts back to back; messages/s = delivered / time to the last receipt; records
+  stored/s = recipient records / time to the last API answer (each answer follows its commit), while
+  the server delivers and takes receipts.
 - churn: every client drops and reconnects; then one broadcast must reach everyone exactly once.
 
 ## Figures

@@ -56,6 +56,7 @@ std::string broadcast_body() {
 
 struct PostResult {
   bool finished = false;
+  int64_t answered_ns = 0;
   int status = 0;
   std::string id;
 };
@@ -66,6 +67,7 @@ std::shared_ptr<PostResult> post(Run& run, std::string body, std::function<void(
   run.producer->post(std::move(body),
                      [&run, result, expect = std::move(expect)](int status, const std::string& id) {
                        result->finished = true;
+                       result->answered_ns = monotonic_ns();
                        result->status = status;
                        result->id = id;
                        if (status == 201 && !id.empty()) expect(run.fleet.seq_of(id));
@@ -268,8 +270,18 @@ asio::awaitable<void> burst(Run& run) {
   co_await wait_until([&] { return run.fleet.receipts() >= want; }, run.options.drain_seconds + k);
   co_await wait_until([&] { return run.producer->outstanding() == 0; }, run.options.drain_seconds);
   const double span_s = double(run.fleet.last_receipt_ns() - start) / 1e9;
+  // Each answer follows the commit of its notification and recipient records, so the
+  // last answer bounds how fast the store took them while the server was delivering.
+  int64_t last_answer_ns = start;
+  bool all_created = true;
+  for (const auto& p : posts) {
+    last_answer_ns = std::max(last_answer_ns, p->answered_ns);
+    all_created = all_created && p->finished && p->status == 201;
+  }
+  const double stored_s = double(last_answer_ns - start) / 1e9;
   json::object out;
   out["broadcasts"] = k;
+  out["records_stored_per_s"] = all_created && stored_s > 0 ? std::round(double(want) / stored_s) : 0.0;
   out["recipients_expected"] = want;
   out["delivered"] = run.fleet.receipts();
   out["seconds"] = round3(span_s);
