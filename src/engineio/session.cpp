@@ -37,6 +37,15 @@ transport::SharedFrame wire_of(const SharedOutFrame& f) {
 
 } // namespace
 
+struct Session::Polling {
+  std::optional<transport::Responder> poll; // the GET waiting for packets
+  std::vector<SharedOutFrame> queue;
+  std::size_t queued_bytes = 0;
+};
+
+// 4 MB, as for a WebSocket: a burst of thousands of notifications.
+static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
+
 Session::Session(Server& server, std::string id, std::size_t loop_index)
     : server_(server), id_(id), loop_index_(loop_index) {}
 
@@ -49,16 +58,24 @@ void Session::drop_websocket() {
   ws_.reset();
 }
 
+Session::Polling& Session::polling() {
+  if (!polling_) polling_ = std::make_unique<Polling>();
+  return *polling_;
+}
+
+bool Session::poll_waiting() const { return polling_ && polling_->poll; }
+
 void Session::clear_queue() {
-  queue_.clear();
-  queue_.shrink_to_fit();
-  queued_bytes_ = 0;
+  if (!polling_) return;
+  polling_->queue.clear();
+  polling_->queue.shrink_to_fit();
+  polling_->queued_bytes = 0;
 }
 
 void Session::release_poll(std::string body) {
-  if (!poll_) return;
-  auto responder = std::move(*poll_);
-  poll_.reset();
+  if (!poll_waiting()) return;
+  auto responder = std::move(*polling_->poll);
+  polling_->poll.reset();
   responder.send(text_response(std::move(body)));
 }
 
@@ -123,8 +140,9 @@ void Session::send(SharedOutFrame frame) {
   // A polling client that stops polling must not hold unbounded memory until its
   // heartbeat runs out: past the cap it is closed, like a WebSocket that does not read.
   if (overflowed_) return;
-  queued_bytes_ += frame->payload().size();
-  if (queued_bytes_ > kMaxQueuedBytes) {
+  auto& p = polling();
+  p.queued_bytes += frame->payload().size();
+  if (p.queued_bytes > kMaxQueuedBytes) {
     // Ended later, not here: the caller may be iterating a room this session is in.
     overflowed_ = true;
     clear_queue();
@@ -133,14 +151,14 @@ void Session::send(SharedOutFrame frame) {
     });
     return;
   }
-  queue_.push_back(std::move(frame));
-  if (poll_) flush_poll();
+  p.queue.push_back(std::move(frame));
+  if (p.poll) flush_poll();
 }
 
 void Session::flush_poll() {
-  if (!poll_ || queue_.empty()) return;
+  if (!poll_waiting() || polling_->queue.empty()) return;
   std::string body;
-  for (const auto& f : queue_)
+  for (const auto& f : polling_->queue)
     append_to_payload(body, *f);
   clear_queue();
   release_poll(std::move(body));
@@ -148,17 +166,18 @@ void Session::flush_poll() {
 
 void Session::on_poll(transport::Responder responder) {
   if (state_ == State::draining) {
-    poll_.emplace(std::move(responder));
+    polling().poll.emplace(std::move(responder));
     flush_poll();
     return end("transport close", false);
   }
   if (transport_ != Transport::polling || state_ != State::open) {
     return responder.send(bad_request());
   }
-  if (poll_) {
+  auto& p = polling();
+  if (p.poll) {
     // Two concurrent polls: the protocol says close. The first one learns it.
     responder.send(bad_request());
-    queue_.push_back(close_frame());
+    p.queue.push_back(close_frame());
     flush_poll();
     return end("transport error", false);
   }
@@ -166,12 +185,12 @@ void Session::on_poll(transport::Responder responder) {
     // The client is switching to WebSocket: end this poll at once.
     return responder.send(text_response("6"));
   }
-  poll_.emplace(std::move(responder));
-  poll_->on_abort([loop = loop_index_, sid = id_, &server = server_] {
+  p.poll.emplace(std::move(responder));
+  p.poll->on_abort([loop = loop_index_, sid = id_, &server = server_] {
     // The connection's loop calls this; the session may be gone by the time we look.
     server.loops().post(loop, [&server, sid] {
-      if (auto* s = server.find_local(sid); s && s->poll_) {
-        s->poll_.reset();
+      if (auto* s = server.find_local(sid); s && s->poll_waiting()) {
+        s->polling_->poll.reset();
         s->end("transport close", true);
       }
     });
@@ -253,9 +272,10 @@ void Session::on_packet(Packet&& p, bool from_websocket) {
     transport_ = Transport::websocket;
     upgrading_ = false;
     release_poll("6");
-    for (auto& f : queue_)
-      ws_->send(wire_of(f));
-    clear_queue();
+    if (polling_)
+      for (auto& f : polling_->queue)
+        ws_->send(wire_of(f));
+    polling_.reset(); // a WebSocket session for good
     return;
   case PacketType::message:
     if (probing) return; // nothing but the probe travels on a WebSocket mid-upgrade
@@ -272,10 +292,10 @@ void Session::on_packet(Packet&& p, bool from_websocket) {
 
 void Session::close(std::string_view reason) {
   if (state_ != State::open) return;
-  if (transport_ == Transport::polling && !poll_) {
+  if (transport_ == Transport::polling && !poll_waiting()) {
     // The client learns of the close from its next poll: keep the queue until then,
     // but not for longer than a heartbeat would wait.
-    queue_.push_back(close_frame());
+    polling().queue.push_back(close_frame());
     state_ = State::draining;
     deadline_ = server_.options().clock->steady_now() + server_.options().ping_timeout;
     server_.wheel(loop_index_).schedule(*this, deadline_);
@@ -284,7 +304,7 @@ void Session::close(std::string_view reason) {
     if (handler_) handler_->on_close(reason);
     return;
   }
-  if (transport_ == Transport::polling) queue_.push_back(close_frame());
+  if (transport_ == Transport::polling) polling().queue.push_back(close_frame());
   end(reason, false);
 }
 
@@ -293,8 +313,8 @@ void Session::end(std::string_view reason, bool client_initiated) {
   const bool was_open = state_ == State::open;
   state_ = State::closed;
   server_.wheel(loop_index_).cancel(*this);
-  if (poll_) {
-    if (client_initiated || queue_.empty()) queue_.push_back(noop_frame());
+  if (poll_waiting()) {
+    if (client_initiated || polling_->queue.empty()) polling_->queue.push_back(noop_frame());
     flush_poll();
   }
   clear_queue();

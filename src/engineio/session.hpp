@@ -90,8 +90,12 @@ private:
   void schedule_ping();
   // Detaches and closes the WebSocket, if any.
   void drop_websocket();
-  // Empties the polling queue; queued_bytes_ follows it.
+  // Empties the polling queue; queued_bytes follows it.
   void clear_queue();
+  // The long-polling state, allocated on first use.
+  struct Polling;
+  Polling& polling();
+  bool poll_waiting() const;
   // Answers the waiting poll, if any, with `body`.
   void release_poll(std::string body);
 
@@ -100,11 +104,9 @@ private:
   std::size_t loop_index_;
   std::unique_ptr<SessionHandler> handler_;
   std::shared_ptr<transport::WebSocket> ws_;
-  std::optional<transport::Responder> poll_;
-  // 4 MB, as for a WebSocket: a burst of thousands of notifications.
-  static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
-  std::vector<SharedOutFrame> queue_; // while polling
-  std::size_t queued_bytes_ = 0;
+  // Behind a pointer so that only polling sessions pay for it (some 80 bytes); freed when
+  // the upgrade to WebSocket completes.
+  std::unique_ptr<Polling> polling_;
   core::SteadyTime deadline_{}; // next ping, or the pong deadline
   State state_ = State::open;
   Transport transport_ = Transport::polling;
