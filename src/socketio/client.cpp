@@ -27,10 +27,19 @@ void Client::send(const Packet& packet) {
     session_.send_binary(b);
 }
 
+template <class Fn> void Client::for_each_socket(Fn&& fn) const {
+  if (first_) fn(first_);
+  if (others_)
+    for (const auto& s : *others_)
+      fn(s);
+}
+
 Socket* Client::find(std::string_view nsp) const {
-  for (const auto& s : sockets_)
-    if (s->nsp().name() == nsp) return s.get();
-  return nullptr;
+  Socket* found = nullptr;
+  for_each_socket([&](const std::shared_ptr<Socket>& s) {
+    if (!found && s->nsp().name() == nsp) found = s.get();
+  });
+  return found;
 }
 
 void Client::on_message(bool binary, std::string_view data) {
@@ -103,7 +112,12 @@ void Client::connect(Packet&& packet) {
     return send(answer);
   }
   if (closed_) return; // a middleware ended the connection
-  sockets_.push_back(socket);
+  if (!first_) {
+    first_ = socket;
+  } else {
+    if (!others_) others_ = std::make_unique<std::vector<std::shared_ptr<Socket>>>();
+    others_->push_back(socket);
+  }
   if (!server_.options().retain_handshake) handshake_.reset();
   nsp->add(*socket);
   socket->mark_connected();
@@ -122,10 +136,24 @@ void Client::connect(Packet&& packet) {
 }
 
 void Client::detach(Socket& socket, std::string_view reason) {
-  auto it = std::find_if(sockets_.begin(), sockets_.end(), [&](const auto& s) { return s.get() == &socket; });
-  if (it == sockets_.end()) return;
-  auto keep = *it; // alive until its handlers are done
-  sockets_.erase(it);
+  std::shared_ptr<Socket> keep; // alive until its handlers are done
+  if (first_.get() == &socket) {
+    keep = std::move(first_);
+    // Another socket moves inline, so that first_ is empty only when there is none.
+    if (others_) {
+      first_ = std::move(others_->back());
+      others_->pop_back();
+    }
+  } else if (others_) {
+    auto it =
+        std::find_if(others_->begin(), others_->end(), [&](const auto& s) { return s.get() == &socket; });
+    if (it == others_->end()) return;
+    keep = std::move(*it);
+    others_->erase(it);
+  } else {
+    return;
+  }
+  if (others_ && others_->empty()) others_.reset();
   keep->on_disconnected(reason);
 }
 
@@ -139,14 +167,16 @@ void Client::on_close(std::string_view reason) {
   closed_ = true;
   server_.engine().wheel(session_.loop_index()).cancel(*this);
   partial_.reset();
-  auto sockets = std::move(sockets_);
-  sockets_.clear();
-  for (auto& s : sockets)
-    s->on_disconnected(reason);
+  auto first = std::move(first_);
+  auto others = std::move(others_);
+  if (first) first->on_disconnected(reason);
+  if (others)
+    for (auto& s : *others)
+      s->on_disconnected(reason);
 }
 
 void Client::on_timer() {
-  if (sockets_.empty()) close(); // joined no namespace in time
+  if (!first_) close(); // joined no namespace in time
 }
 
 } // namespace herald::socketio

@@ -36,11 +36,16 @@ private:
   void dispatch(Packet&& packet);
   void connect(Packet&& packet);
   Socket* find(std::string_view nsp) const;
+  // Calls fn(std::shared_ptr<Socket>&) for each socket.
+  template <class Fn> void for_each_socket(Fn&& fn) const;
 
   Server& server_;
   engineio::Session& session_;
   std::unique_ptr<Handshake> handshake_; // null once released (ServerOptions::retain_handshake)
-  std::vector<std::shared_ptr<Socket>> sockets_;
+  // One socket per namespace joined. Nearly every client joins one namespace: its socket
+  // sits inline, and a vector (one more heap block) exists only for a second one.
+  std::shared_ptr<Socket> first_;
+  std::unique_ptr<std::vector<std::shared_ptr<Socket>>> others_;
   std::unique_ptr<Packet> partial_; // a binary packet waiting for its attachments
   std::size_t partial_bytes_ = 0;
   bool closed_ = false;

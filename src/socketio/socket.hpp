@@ -122,10 +122,6 @@ public:
   // whole connection and every namespace on it.
   void disconnect(bool close_connection = false);
 
-  // Application state attached to the socket (the notification service keeps the user).
-  template <class T> T* data() const { return static_cast<T*>(data_.get()); }
-  void set_data(std::shared_ptr<void> data) { data_ = std::move(data); }
-
   // Internal: used by Client and Namespace.
   void send_packet(Packet& packet);
   void on_event(Packet&& packet);
@@ -154,7 +150,6 @@ private:
   std::unique_ptr<Handshake> handshake_;
   std::vector<RoomSlot> rooms_; // rooms joined while connected, interned in the index
   std::unique_ptr<std::vector<std::string>> pending_rooms_; // joined before connecting
-  std::shared_ptr<void> data_;
   std::unique_ptr<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>> acks_; // while any waits
   uint64_t next_ack_id_ = 0;
   uint32_t all_pos_ = 0; // index in the namespace's list of the loop's sockets
