@@ -4,6 +4,7 @@
 
 #include "engineio/session.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -43,35 +44,38 @@ class Socket;
 // then needs no allocation of its own.
 class RoomMembers {
 public:
-  std::span<Socket* const> items() const { return many_.empty() ? std::span(&one_, one_ ? 1 : 0) : many_; }
-  std::span<Socket*> items() { return many_.empty() ? std::span(&one_, one_ ? 1 : 0) : many_; }
+  std::span<Socket* const> items() const {
+    return many_ ? std::span<Socket* const>(*many_) : std::span<Socket* const>(&one_, one_ ? 1 : 0);
+  }
+  std::span<Socket*> items() { return many_ ? std::span<Socket*>(*many_) : std::span(&one_, one_ ? 1 : 0); }
   auto begin() const { return items().begin(); }
   auto end() const { return items().end(); }
   std::size_t size() const { return items().size(); }
   bool empty() const { return size() == 0; }
   void push_back(Socket* s) {
-    if (!many_.empty()) return many_.push_back(s);
+    if (many_) return many_->push_back(s);
     if (!one_) {
       one_ = s;
       return;
     }
-    many_ = {one_, s};
+    many_ = std::make_unique<std::vector<Socket*>>(std::initializer_list<Socket*>{one_, s});
     one_ = nullptr;
   }
   void pop_back() {
-    if (many_.empty()) {
+    if (!many_) {
       one_ = nullptr;
-    } else if (many_.size() == 2) {
-      one_ = many_.front();
-      many_ = std::vector<Socket*>(); // back inline: free the heap block
+    } else if (many_->size() == 2) {
+      one_ = many_->front();
+      many_.reset(); // back inline: free the heap blocks
     } else {
-      many_.pop_back();
+      many_->pop_back();
     }
   }
 
 private:
-  Socket* one_ = nullptr;     // the only member, while there is one
-  std::vector<Socket*> many_; // every member, once there are two or more
+  Socket* one_ = nullptr; // the only member, while there is one
+  // Every member, once there are two or more; a pointer, as most rooms never need it.
+  std::unique_ptr<std::vector<Socket*>> many_;
 };
 // A room of the namespace's per-loop index: its name and its members.
 using RoomEntry = std::pair<const std::string, RoomMembers>;
@@ -135,7 +139,9 @@ public:
     RoomEntry* room;
     uint32_t pos; // index in room->second
   };
-  std::vector<RoomSlot>& room_slots() { return rooms_; }
+  // Inline room for three: a gateway socket is in user:, dept: and broadcast.
+  using RoomSlots = boost::container::small_vector<RoomSlot, 3>;
+  RoomSlots& room_slots() { return rooms_; }
   uint32_t& all_pos() { return all_pos_; }
   std::vector<std::string> take_pending_rooms();
 
@@ -148,7 +154,7 @@ private:
 
   // Behind pointers so that an idle socket that released them pays 8 bytes each.
   std::unique_ptr<Handshake> handshake_;
-  std::vector<RoomSlot> rooms_; // rooms joined while connected, interned in the index
+  RoomSlots rooms_; // rooms joined while connected, interned in the index
   std::unique_ptr<std::vector<std::string>> pending_rooms_; // joined before connecting
   std::unique_ptr<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>> acks_; // while any waits
   uint64_t next_ack_id_ = 0;
