@@ -17,10 +17,11 @@ UserLimits::Verdict UserLimits::admit(const std::string& user) {
   auto& e = users_[user];
   if (e.banned_until > now) return {Admission::banned, seconds_left(e, now)};
   if (e.connections >= options_.max_connections_per_user) {
-    std::erase_if(e.refusals, [&](core::SteadyTime t) { return now - t > kMinute; });
-    e.refusals.push_back(now);
-    if (e.refusals.size() >= kRefusalsBeforeBan) {
-      e.refusals.clear();
+    if (!e.refusals) e.refusals = std::make_unique<std::vector<core::SteadyTime>>();
+    std::erase_if(*e.refusals, [&](core::SteadyTime t) { return now - t > kMinute; });
+    e.refusals->push_back(now);
+    if (e.refusals->size() >= kRefusalsBeforeBan) {
+      e.refusals.reset();
       e.banned_until = now + options_.ban_duration;
     }
     return {Admission::too_many, 0};
@@ -37,7 +38,7 @@ void UserLimits::release(const std::string& user) {
   auto& e = it->second;
   if (e.connections > 0) --e.connections;
   // Forget idle users so the map does not grow with every user ever seen.
-  if (e.connections == 0 && e.banned_until <= now && e.refusals.empty()) users_.erase(it);
+  if (e.connections == 0 && e.banned_until <= now && !e.refusals) users_.erase(it);
 }
 
 void UserLimits::ban(const std::string& user) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,8 +44,9 @@ private:
   struct Entry {
     uint32_t connections = 0;
     core::SteadyTime banned_until{};
-    // too_many refusals of the last minute; a vector, as an empty deque allocates 512 bytes
-    std::vector<core::SteadyTime> refusals;
+    // too_many refusals of the last minute, while there are any: behind a pointer, as every
+    // connected user has an entry and few are ever refused (an empty deque allocates 512 bytes)
+    std::unique_ptr<std::vector<core::SteadyTime>> refusals;
   };
   int64_t seconds_left(const Entry& e, core::SteadyTime now) const;
 
