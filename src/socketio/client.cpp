@@ -11,11 +11,12 @@
 namespace herald::socketio {
 
 Client::Client(Server& server, engineio::Session& session, Handshake handshake)
-    : server_(server), session_(session), handshake_(std::make_unique<Handshake>(std::move(handshake))) {
+    : server_(server), session_(session), connect_timeout_(std::make_unique<ConnectTimeout>(*this)),
+      handshake_(std::make_unique<Handshake>(std::move(handshake))) {
   const auto& clock = *server_.options().engine.clock;
   server_.engine()
       .wheel(session_.loop_index())
-      .schedule(*this, clock.steady_now() + server_.options().connect_timeout);
+      .schedule(*connect_timeout_, clock.steady_now() + server_.options().connect_timeout);
 }
 
 Client::~Client() = default;
@@ -121,7 +122,7 @@ void Client::connect(Packet&& packet) {
   if (!server_.options().retain_handshake) handshake_.reset();
   nsp->add(*socket);
   socket->mark_connected();
-  server_.engine().wheel(session_.loop_index()).cancel(*this);
+  connect_timeout_.reset(); // unlinks itself from the wheel
   answer.type = PacketType::connect;
   answer.data = boost::json::object{{"sid", socket->id()}};
   send(answer);
@@ -165,7 +166,8 @@ void Client::close() {
 void Client::on_close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  server_.engine().wheel(session_.loop_index()).cancel(*this);
+  // Cancelled, not destroyed: this may run inside its own on_timer.
+  if (connect_timeout_) server_.engine().wheel(session_.loop_index()).cancel(*connect_timeout_);
   partial_.reset();
   auto first = std::move(first_);
   auto others = std::move(others_);
@@ -175,7 +177,7 @@ void Client::on_close(std::string_view reason) {
       s->on_disconnected(reason);
 }
 
-void Client::on_timer() {
+void Client::on_connect_timeout() {
   if (!first_) close(); // joined no namespace in time
 }
 

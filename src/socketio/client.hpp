@@ -15,7 +15,7 @@ namespace herald::socketio {
 
 class Server;
 
-class Client final : public engineio::SessionHandler, private core::TimedEntry {
+class Client final : public engineio::SessionHandler {
 public:
   Client(Server& server, engineio::Session& session, Handshake handshake);
   ~Client() override;
@@ -32,15 +32,24 @@ public:
 private:
   void on_message(bool binary, std::string_view data) override;
   void on_close(std::string_view reason) override;
-  void on_timer() override;
+  void on_connect_timeout();
   void dispatch(Packet&& packet);
   void connect(Packet&& packet);
   Socket* find(std::string_view nsp) const;
   // Calls fn(std::shared_ptr<Socket>&) for each socket.
   template <class Fn> void for_each_socket(Fn&& fn) const;
 
+  // The connect timeout's wheel entry, only until a namespace is joined: a connected client
+  // does not carry it (48 bytes).
+  struct ConnectTimeout final : core::TimedEntry {
+    explicit ConnectTimeout(Client& c) : client(c) {}
+    void on_timer() override { client.on_connect_timeout(); }
+    Client& client;
+  };
+
   Server& server_;
   engineio::Session& session_;
+  std::unique_ptr<ConnectTimeout> connect_timeout_;
   std::unique_ptr<Handshake> handshake_; // null once released (ServerOptions::retain_handshake)
   // One socket per namespace joined. Nearly every client joins one namespace: its socket
   // sits inline, and a vector (one more heap block) exists only for a second one.
