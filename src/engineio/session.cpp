@@ -47,7 +47,7 @@ struct Session::Polling {
 static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
 
 Session::Session(Server& server, std::string id, std::size_t loop_index)
-    : server_(server), id_(id), loop_index_(loop_index) {}
+    : server_(server), id_(id), loop_index_(static_cast<uint16_t>(loop_index)) {}
 
 Session::~Session() { drop_websocket(); }
 

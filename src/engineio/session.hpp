@@ -101,7 +101,6 @@ private:
 
   Server& server_;
   ShortId id_;
-  std::size_t loop_index_;
   std::unique_ptr<SessionHandler> handler_;
   std::shared_ptr<transport::WebSocket> ws_;
   // Behind a pointer so that only polling sessions pay for it (some 80 bytes); freed when
@@ -113,6 +112,7 @@ private:
   bool upgrading_ = false;
   bool awaiting_pong_ = false;
   bool overflowed_ = false; // the polling queue hit its cap: the session is about to end
+  uint16_t loop_index_;     // beside the flags, not a size_t of its own: 16 bytes less per session
 };
 
 } // namespace herald::engineio

@@ -47,12 +47,13 @@ void Client::on_message(bool binary, std::string_view data) {
   if (closed_) return;
   if (binary) {
     if (!partial_) return close(); // an attachment nobody announced
-    partial_bytes_ += data.size();
+    partial_->bytes += data.size();
     // The attachments of one packet together may not exceed one message's size limit.
-    if (partial_bytes_ > server_.options().engine.max_payload) return close();
-    partial_->buffers.emplace_back(data);
-    if (partial_->buffers.size() == partial_->attachments) {
-      auto p = std::move(*partial_);
+    if (partial_->bytes > server_.options().engine.max_payload) return close();
+    auto& packet = partial_->packet;
+    packet.buffers.emplace_back(data);
+    if (packet.buffers.size() == packet.attachments) {
+      auto p = std::move(packet);
       partial_.reset();
       dispatch(std::move(p));
     }
@@ -65,8 +66,7 @@ void Client::on_message(bool binary, std::string_view data) {
     return close();
   }
   if (packet->attachments > 0) {
-    partial_bytes_ = 0;
-    partial_ = std::make_unique<Packet>(std::move(*packet));
+    partial_ = std::make_unique<Partial>(Partial{std::move(*packet), 0});
     return;
   }
   dispatch(std::move(*packet));

@@ -55,8 +55,12 @@ private:
   // sits inline, and a vector (one more heap block) exists only for a second one.
   std::shared_ptr<Socket> first_;
   std::unique_ptr<std::vector<std::shared_ptr<Socket>>> others_;
-  std::unique_ptr<Packet> partial_; // a binary packet waiting for its attachments
-  std::size_t partial_bytes_ = 0;
+  // A binary packet waiting for its attachments, and their bytes so far.
+  struct Partial {
+    Packet packet;
+    std::size_t bytes = 0;
+  };
+  std::unique_ptr<Partial> partial_;
   bool closed_ = false;
 };
 
