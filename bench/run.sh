@@ -41,6 +41,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case "$ONLY" in herald | reference | both) ;; *) echo "run.sh: --only herald|reference" >&2; exit 2 ;; esac
+# The servers start in other directories: paths given relative to here must still work.
+BUILD_DIR=$(realpath -m "$BUILD_DIR")
+OUT_DIR=$(realpath -m "$OUT_DIR")
+[[ -n $HERALD_BIN ]] && HERALD_BIN=$(realpath -m "$HERALD_BIN")
 
 # Sizes. The idle hold covers one whole heartbeat cycle (pingInterval 25 s on both
 # servers), so idle CPU includes the pings.
