@@ -3,9 +3,11 @@
 #include "notify/payloads.hpp"
 #include "realtime/gateway.hpp"
 
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <functional>
 
 namespace herald::app {
@@ -48,23 +50,22 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
 }
 
 NewNotificationEncoder::NewNotificationEncoder(std::string_view nsp, const notify::Notification& n)
-    : nsp_(nsp),
+    : packet_head_(socketio::encode_event(nsp, std::nullopt, {})),
       head_(json::serialize(json::array{"notification:new", notify::new_payload(n, std::string_view{})})) {
   // recipient_id is the payload's last member: cut the serialization inside its value.
   head_.resize(head_.size() - kTail.size());
 }
 
-std::optional<std::string> NewNotificationEncoder::encode(std::string_view recipient_id) const {
+std::optional<engineio::SharedOutFrame> NewNotificationEncoder::frame(std::string_view recipient_id) const {
   // Recipient ids are decimal record ids, so they need no escaping; anything else is
   // left to the general encoder.
   const auto ack_id = notify::ack_id_for_recipient(recipient_id);
   if (!ack_id) return std::nullopt;
-  std::string body;
-  body.reserve(head_.size() + recipient_id.size() + kTail.size());
-  body += head_;
-  body += recipient_id;
-  body += kTail;
-  return socketio::encode_event(nsp_, ack_id, body);
+  std::array<char, 20> digits;
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), *ack_id).ptr;
+  return engineio::make_text_frame(
+      engineio::PacketType::message,
+      {packet_head_, std::string_view(digits.data(), end - digits.data()), head_, recipient_id, kTail});
 }
 
 void BatchingEmitter::new_notification(const notify::Notification& n,
@@ -79,8 +80,8 @@ void BatchingEmitter::new_notification(const notify::Notification& n,
   socketio::EncodedBatch batch;
   batch.reserve(recipients.size());
   for (const auto& r : recipients) {
-    auto text = encoder.encode(r.recipient_id);
-    if (!text) return Emitter::new_notification(n, recipients); // not a record id: never from our stores
+    auto frame = encoder.frame(r.recipient_id);
+    if (!frame) return Emitter::new_notification(n, recipients); // not a record id: never from our stores
     socketio::BroadcastOptions options;
     options.rooms.push_back(realtime::user_room(r.user_id));
     if (anyone_batching) {
@@ -88,8 +89,7 @@ void BatchingEmitter::new_notification(const notify::Notification& n,
                                 notify::ack_id_for_recipient(r.recipient_id)};
       if (hold_for_batch(e, to_schedule)) options.except.emplace_back(realtime::kBatchRoom);
     }
-    batch.emplace_back(std::move(options), socketio::EncodedPacket{engineio::make_text_frame(
-                                               engineio::PacketType::message, *text)});
+    batch.emplace_back(std::move(options), socketio::EncodedPacket{std::move(*frame)});
   }
   nsp_.broadcast_encoded(std::move(batch));
   schedule_flushes(to_schedule);

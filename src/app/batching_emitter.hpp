@@ -67,13 +67,14 @@ private:
 class NewNotificationEncoder {
 public:
   NewNotificationEncoder(std::string_view nsp, const notify::Notification& n);
-  // The Socket.IO packet text; nullopt when `recipient_id` is not a record id.
-  std::optional<std::string> encode(std::string_view recipient_id) const;
+  // The Engine.IO message carrying the packet, built in one allocation; nullopt when
+  // `recipient_id` is not a record id.
+  std::optional<engineio::SharedOutFrame> frame(std::string_view recipient_id) const;
 
 private:
   static constexpr std::string_view kTail = R"("}])";
-  std::string nsp_;
-  std::string head_; // the serialized event with an empty recipient_id, cut before its closing quote
+  std::string packet_head_; // Socket.IO event type and namespace, before the ack id
+  std::string head_;        // the serialized event with an empty recipient_id, cut before its closing quote
 };
 
 // The Socket.IO packet of one user event (for a direct send to one socket).

@@ -41,6 +41,20 @@ SharedOutFrame make_text_frame(PacketType type, std::string_view data) {
   return f;
 }
 
+SharedOutFrame make_text_frame(PacketType type, std::initializer_list<std::string_view> data) {
+  std::size_t size = 1;
+  for (auto part : data)
+    size += part.size();
+  auto f = std::make_shared<OutFrame>();
+  f->wire.reserve(size + 10); // at most 10 bytes of WebSocket header
+  transport::ws::append_header(f->wire, transport::ws::Opcode::text, size);
+  f->header_size = f->wire.size();
+  f->wire += static_cast<char>(type);
+  for (auto part : data)
+    f->wire += part;
+  return f;
+}
+
 SharedOutFrame make_binary_frame(std::string_view bytes) {
   auto f = std::make_shared<OutFrame>();
   transport::ws::append_header(f->wire, transport::ws::Opcode::binary, bytes.size());

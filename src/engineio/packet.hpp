@@ -2,6 +2,7 @@
 // Engine.IO v4 packets and payloads, as pure functions (no sockets): see the protocol's
 // "Packet encoding" and "Payload" sections. Table-tested and fuzzed.
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ using SharedOutFrame = std::shared_ptr<const OutFrame>;
 
 // A text packet: type character then data.
 SharedOutFrame make_text_frame(PacketType type, std::string_view data = {});
+// The same with `data` given in pieces, joined in one allocation (a packet spliced from a
+// shared prefix and a per-recipient part).
+SharedOutFrame make_text_frame(PacketType type, std::initializer_list<std::string_view> data);
 // A binary message packet.
 SharedOutFrame make_binary_frame(std::string_view bytes);
 

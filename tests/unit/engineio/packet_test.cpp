@@ -167,6 +167,20 @@ TEST(EioOutFrame, TextFrame) {
   EXPECT_EQ(big->payload(), "4" + data);
 }
 
+TEST(EioOutFrame, TextFrameFromPiecesIsTheJoinedFrame) {
+  EXPECT_EQ(make_text_frame(PacketType::message, {"he", "", "llo"})->wire,
+            make_text_frame(PacketType::message, "hello")->wire);
+  // Pieces whose sum crosses the 16-bit and the 64-bit length forms.
+  for (std::size_t n : {124u, 125u, 65534u, 65535u, 70000u}) {
+    SCOPED_TRACE(n);
+    const std::string a(n / 2, 'a'), b(n - n / 2, 'b');
+    const auto joined = make_text_frame(PacketType::message, {a, b});
+    const auto whole = make_text_frame(PacketType::message, a + b);
+    EXPECT_EQ(joined->wire, whole->wire);
+    EXPECT_EQ(joined->header_size, whole->header_size);
+  }
+}
+
 TEST(EioOutFrame, BinaryFrame) {
   const auto f = make_binary_frame(k01020304);
   EXPECT_TRUE(f->binary);
