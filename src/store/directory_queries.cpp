@@ -2,6 +2,8 @@
 #include "store/connection.hpp"
 #include "store/queries.hpp"
 
+#include <algorithm>
+
 namespace herald::store::queries {
 
 using notify::StoreErrc;
@@ -21,12 +23,8 @@ Result<std::vector<std::string>> departments_of(Connection& c, const std::string
   return out;
 }
 
-Result<void> replace_departments(Connection& c, const std::string& user_id,
-                                 const std::vector<std::string>& depts) {
-  auto del = c.prepare("DELETE FROM user_departments WHERE user_id = ?1");
-  if (!del) return del.error();
-  del->bind(1, user_id);
-  if (const int rc = del->step(); rc != SQLITE_DONE) return c.error(rc, "clear departments");
+Result<void> insert_departments(Connection& c, const std::string& user_id,
+                                const std::vector<std::string>& depts) {
   auto ins = c.prepare("INSERT OR IGNORE INTO user_departments (department, user_id) VALUES (?1, ?2)");
   if (!ins) return ins.error();
   for (const auto& d : depts) {
@@ -36,6 +34,15 @@ Result<void> replace_departments(Connection& c, const std::string& user_id,
     ins->reset();
   }
   return {};
+}
+
+Result<void> replace_departments(Connection& c, const std::string& user_id,
+                                 const std::vector<std::string>& depts) {
+  auto del = c.prepare("DELETE FROM user_departments WHERE user_id = ?1");
+  if (!del) return del.error();
+  del->bind(1, user_id);
+  if (const int rc = del->step(); rc != SQLITE_DONE) return c.error(rc, "clear departments");
+  return insert_departments(c, user_id, depts);
 }
 
 } // namespace
@@ -49,7 +56,20 @@ Result<notify::UpsertUserResult> upsert_user(Connection& c, const notify::UserUp
   ins->bind(3, update.display_name.value_or(""));
   if (const int rc = ins->step(); rc != SQLITE_DONE) return c.error(rc, "insert user");
   const bool created = c.changes() > 0;
-  if (!created && (update.username || update.display_name)) {
+  if (created) {
+    // A new user (every first connect of a user fills the directory): what was just
+    // written is the whole row, so it is answered without reading it back.
+    if (update.departments) {
+      if (auto r = insert_departments(c, update.id, *update.departments); !r) return r.error();
+    }
+    notify::User user{update.id, update.username.value_or(""), update.display_name.value_or(""),
+                      update.departments.value_or(std::vector<std::string>{})};
+    std::sort(user.departments.begin(), user.departments.end());
+    user.departments.erase(std::unique(user.departments.begin(), user.departments.end()),
+                           user.departments.end());
+    return notify::UpsertUserResult{std::move(user), true};
+  }
+  if (update.username || update.display_name) {
     // COALESCE keeps the stored value of a field the update leaves out.
     auto upd = c.prepare("UPDATE users SET username = COALESCE(?2, username), "
                          "display_name = COALESCE(?3, display_name) WHERE id = ?1");

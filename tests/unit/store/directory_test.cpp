@@ -43,6 +43,19 @@ TEST_P(Directory, UpsertCreatesThenMerges) {
   EXPECT_FALSE(merged->created);
 }
 
+TEST_P(Directory, ANewUserIsAnsweredAsStored) {
+  // Created users are answered without a read-back: the answer must be what a read gives.
+  auto created = upsert({"u2", std::nullopt, "Bo", std::vector<std::string>{"ops", "dev", "ops"}});
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_TRUE(created->created);
+  EXPECT_EQ(created->user, (User{"u2", "", "Bo", {"dev", "ops"}}));
+  EXPECT_EQ(get("u2").value(), created->user);
+  auto bare = upsert({"u3", std::nullopt, std::nullopt, std::nullopt});
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->user, (User{"u3", "", "", {}}));
+  EXPECT_EQ(get("u3").value(), bare->user);
+}
+
 TEST_P(Directory, UnknownUserIsNotFound) {
   auto r = get("nobody");
   ASSERT_FALSE(r);
