@@ -17,6 +17,14 @@ namespace {
 // Batch ack ids live below the recipient ack ids (2^40 and up) and far above the engine's
 // own per-socket counters.
 constexpr uint64_t kBatchAckBase = uint64_t{1} << 39;
+
+// `2/nsp,`: an EVENT packet's text before its ack id (the packet with no id and no data).
+std::string event_head(std::string_view nsp) {
+  socketio::Packet p;
+  p.type = socketio::PacketType::event;
+  p.nsp = nsp;
+  return socketio::encode(p);
+}
 } // namespace
 
 socketio::Packet event_packet(notify::UserEvent&& e) {
@@ -50,7 +58,7 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
 }
 
 NewNotificationEncoder::NewNotificationEncoder(std::string_view nsp, const notify::Notification& n)
-    : packet_head_(socketio::encode_event(nsp, std::nullopt, {})),
+    : packet_head_(event_head(nsp)),
       head_(json::serialize(json::array{"notification:new", notify::new_payload(n, std::string_view{})})) {
   // recipient_id is the payload's last member: cut the serialization inside its value.
   head_.resize(head_.size() - kTail.size());
@@ -85,9 +93,8 @@ void BatchingEmitter::new_notification(const notify::Notification& n,
     socketio::BroadcastOptions options;
     options.rooms.push_back(realtime::user_room(r.user_id));
     if (anyone_batching) {
-      const notify::UserEvent e{r.user_id, "notification:new", notify::new_payload(n, r.recipient_id),
-                                notify::ack_id_for_recipient(r.recipient_id)};
-      if (hold_for_batch(e, to_schedule)) options.except.emplace_back(realtime::kBatchRoom);
+      if (hold_for_batch(notify::new_notification_event(n, r.user_id, r.recipient_id), to_schedule))
+        options.except.emplace_back(realtime::kBatchRoom);
     }
     batch.emplace_back(std::move(options), socketio::EncodedPacket{std::move(*frame)});
   }

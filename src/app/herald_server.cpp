@@ -185,10 +185,8 @@ struct HeraldServer::Impl {
               if (item.recipient.delivery_status == notify::DeliveryStatus::pending &&
                   item.notification.created_at >= cutoff)
                 continue;
-              auto packet = event_packet(
-                  notify::UserEvent{item.recipient.user_id, "notification:new",
-                                    notify::new_payload(item.notification, item.recipient.recipient_id),
-                                    notify::ack_id_for_recipient(item.recipient.recipient_id)});
+              auto packet = event_packet(notify::new_notification_event(
+                  item.notification, item.recipient.user_id, item.recipient.recipient_id));
               s->send_packet(packet);
             }
           });

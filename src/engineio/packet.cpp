@@ -33,12 +33,7 @@ std::optional<std::vector<Packet>> decode_payload(std::string_view body) {
 }
 
 SharedOutFrame make_text_frame(PacketType type, std::string_view data) {
-  auto f = std::make_shared<OutFrame>();
-  transport::ws::append_header(f->wire, transport::ws::Opcode::text, data.size() + 1);
-  f->header_size = f->wire.size();
-  f->wire += static_cast<char>(type);
-  f->wire += data;
-  return f;
+  return make_text_frame(type, {data});
 }
 
 SharedOutFrame make_text_frame(PacketType type, std::initializer_list<std::string_view> data) {

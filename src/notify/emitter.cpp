@@ -25,12 +25,16 @@ std::optional<std::string> recipient_for_ack_id(uint64_t ack_id) {
   return std::to_string(ack_id - kAckIdBase);
 }
 
+UserEvent new_notification_event(const Notification& n, std::string user_id, std::string_view recipient_id) {
+  return UserEvent{std::move(user_id), "notification:new", new_payload(n, recipient_id),
+                   ack_id_for_recipient(recipient_id)};
+}
+
 void Emitter::new_notification(const Notification& n, const std::vector<RecipientRef>& recipients) {
   std::vector<UserEvent> events;
   events.reserve(recipients.size());
   for (const auto& r : recipients)
-    events.push_back(UserEvent{r.user_id, "notification:new", new_payload(n, r.recipient_id),
-                               ack_id_for_recipient(r.recipient_id)});
+    events.push_back(new_notification_event(n, r.user_id, r.recipient_id));
   to_users(std::move(events));
 }
 

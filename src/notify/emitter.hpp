@@ -31,6 +31,10 @@ public:
   virtual void new_notification(const Notification& n, const std::vector<RecipientRef>& recipients);
 };
 
+// notification:new for one recipient: the payload with its recipient_id, and the ack id
+// that names its record.
+UserEvent new_notification_event(const Notification& n, std::string user_id, std::string_view recipient_id);
+
 // A Socket.IO ack id that names a recipient record, so that a receipt needs no state per
 // send: ids at or above 2^40 are recipient ids shifted up; clients echo them untouched.
 std::optional<uint64_t> ack_id_for_recipient(std::string_view recipient_id);

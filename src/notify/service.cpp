@@ -118,9 +118,8 @@ void Service::process_due(std::function<void(int)> done) {
           case Action::resend:
             ++moved;
             resent_ids.push_back(item.recipient.recipient_id);
-            resend.push_back(UserEvent{item.recipient.user_id, "notification:new",
-                                       new_payload(item.notification, item.recipient.recipient_id),
-                                       ack_id_for_recipient(item.recipient.recipient_id)});
+            resend.push_back(new_notification_event(item.notification, item.recipient.user_id,
+                                                    item.recipient.recipient_id));
             break;
           }
         }

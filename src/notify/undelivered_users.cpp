@@ -10,11 +10,6 @@ void UndeliveredUsers::load(const std::vector<std::string>& users) {
   loaded_ = true;
 }
 
-void UndeliveredUsers::mark(const std::string& user) {
-  std::lock_guard lock(mutex_);
-  marked_.insert_or_assign(user, ++generation_);
-}
-
 bool UndeliveredUsers::may_have(const std::string& user) const {
   std::lock_guard lock(mutex_);
   return !loaded_ || marked_.contains(user);

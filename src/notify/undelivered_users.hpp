@@ -22,7 +22,6 @@ public:
 
   // The users with undelivered records in the store, at start.
   void load(const std::vector<std::string>& users);
-  void mark(const std::string& user);
   template <class Range, class Project> void mark_all(const Range& range, Project user_of) {
     std::lock_guard lock(mutex_);
     ++generation_;

@@ -91,7 +91,7 @@ public:
   // distinct payloads, such as one notification per user with its own recipient id).
   // Thread-safe.
   void broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> packets);
-  // The same with packets encoded by the caller (see encode_event). Thread-safe.
+  // The same with packets encoded by the caller. Thread-safe.
   void broadcast_encoded(EncodedBatch packets);
   // The part of a broadcast that runs on one loop (also used by cluster adapters).
   void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);

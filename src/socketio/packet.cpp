@@ -129,19 +129,6 @@ std::string encode(const Packet& p) {
   return out;
 }
 
-std::string encode_event(std::string_view nsp, std::optional<uint64_t> id, std::string_view json_array) {
-  std::string out;
-  out.reserve(nsp.size() + json_array.size() + 24);
-  out += static_cast<char>('0' + static_cast<int>(PacketType::event));
-  if (nsp != "/") {
-    out += nsp;
-    out += ',';
-  }
-  if (id) out += std::to_string(*id);
-  out += json_array;
-  return out;
-}
-
 boost::json::value placeholder(std::size_t num) {
   return boost::json::object{{"_placeholder", true}, {"num", num}};
 }

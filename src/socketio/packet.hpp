@@ -39,9 +39,6 @@ std::optional<Packet> decode(std::string_view text, std::size_t max_attachments 
 // The text part of `packet` (for binary packets, the buffers are sent after it).
 // A packet with buffers is sent as binary_event / binary_ack automatically.
 std::string encode(const Packet& packet);
-// The text of an EVENT packet whose argument array is serialized JSON already
-// (`json_array`, e.g. `["event",{...}]`): for payloads assembled from a shared prefix.
-std::string encode_event(std::string_view nsp, std::optional<uint64_t> id, std::string_view json_array);
 
 // The event name of an EVENT payload (first element, a string or a number).
 std::optional<std::string> event_name(const boost::json::value& data);

@@ -22,7 +22,8 @@ TEST(UndeliveredUsers, NewRecordsMarkTheirUsers) {
   u.mark_all(records, [](const auto& r) -> const std::string& { return r.first; });
   EXPECT_TRUE(u.may_have("b"));
   EXPECT_TRUE(u.may_have("c"));
-  u.mark("d");
+  u.mark_all(std::vector<std::string>{"d"},
+             [](const std::string& user) -> const std::string& { return user; });
   EXPECT_TRUE(u.may_have("d"));
 }
 
@@ -30,7 +31,9 @@ TEST(UndeliveredUsers, AnEmptyAnswerClearsUnlessANewerRecordCameMeanwhile) {
   UndeliveredUsers u;
   u.load({"a", "b"});
   const auto asked = u.generation();
-  u.mark("b"); // created while the query ran: the query may not have seen it
+  // Created while the query ran: the query may not have seen it.
+  u.mark_all(std::vector<std::string>{"b"},
+             [](const std::string& user) -> const std::string& { return user; });
   u.clear("a", asked);
   u.clear("b", asked);
   EXPECT_FALSE(u.may_have("a"));
