@@ -15,7 +15,8 @@ boost::json::object Verdict::to_json() const {
 }
 
 Fleet::Fleet(asio::io_context& io, FleetOptions options)
-    : io_(io), options_(std::move(options)), received_(options_.connections), pacer_(io) {
+    : io_(io), options_(std::move(options)), received_(options_.connections),
+      scheduled_ns_(options_.connections), pacer_(io) {
   clients_.reserve(options_.connections);
   for (std::size_t i = 0; i < options_.connections; ++i) {
     const auto user = options_.first_user + i;
@@ -28,9 +29,9 @@ Fleet::Fleet(asio::io_context& io, FleetOptions options)
   }
 }
 
-void Fleet::ramp(double rate, int64_t deadline_ns, std::function<void()> done) {
+void Fleet::ramp(double rate, int64_t deadline_ns, std::function<void()> done, std::size_t limit) {
   to_launch_.clear();
-  for (std::size_t i = 0; i < clients_.size(); ++i)
+  for (std::size_t i = 0; i < clients_.size() && to_launch_.size() < limit; ++i)
     if (clients_[i]->state() != Client::State::ready) to_launch_.push_back(i);
   failures_ = 0;
   launched_ = 0;
@@ -76,7 +77,9 @@ void Fleet::launch_more() {
   // Later generations use fresh source addresses: the previous ones' ports sit in TIME_WAIT.
   const std::size_t sources = (clients_.size() + options_.per_source - 1) / options_.per_source;
   while (launched_ < allowed && pending_ < options_.max_pending) {
-    const auto i = to_launch_[launched_++];
+    const auto i = to_launch_[launched_];
+    scheduled_ns_[i] = rate_ > 0 ? ramp_start_ns_ + int64_t(double(launched_) * 1e9 / rate_) : 0;
+    ++launched_;
     const auto source =
         options_.first_source + uint32_t((generation_ - 1) * sources + i / options_.per_source);
     ++pending_;
@@ -96,7 +99,8 @@ void Fleet::check_done() {
 
 void Fleet::on_ready(Client& client) {
   ++ready_;
-  handshake.record(client.ready_ns() - client.started_ns());
+  const auto scheduled = scheduled_ns_[client.index()];
+  handshake.record(client.ready_ns() - (scheduled != 0 ? scheduled : client.started_ns()));
   if (pending_ > 0) --pending_;
   launch_more();
   check_done();

@@ -48,10 +48,13 @@ class Fleet final : public ClientObserver {
 public:
   Fleet(asio::io_context& io, FleetOptions options);
 
-  // Connects every client not ready, `rate` per second (0: as fast as max_pending
-  // allows), from source addresses of the next generation; calls `done` once all are
-  // ready or failed, or at `deadline` (nanoseconds, monotonic).
-  void ramp(double rate, int64_t deadline_ns, std::function<void()> done);
+  // Connects every client not ready (at most `limit` of them), `rate` per second (0: as
+  // fast as max_pending allows), from source addresses of the next generation; calls
+  // `done` once all are ready or failed, or at `deadline` (nanoseconds, monotonic). At a
+  // rate, handshake latency counts from each client's scheduled start, so that a server
+  // that falls behind the rate shows it (no coordinated omission).
+  void ramp(double rate, int64_t deadline_ns, std::function<void()> done,
+            std::size_t limit = std::size_t(-1));
   // Closes every client from the client side (churn).
   void drop_all();
 
@@ -89,6 +92,7 @@ private:
   std::vector<std::string> users_;
   std::vector<std::string> tokens_;
   std::vector<std::vector<uint32_t>> received_;
+  std::vector<int64_t> scheduled_ns_; // per client: when a paced ramp meant to start it
   std::unordered_map<std::string, uint32_t> seqs_;
   std::size_t ready_ = 0;
   std::size_t failures_ = 0;

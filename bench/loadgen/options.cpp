@@ -16,6 +16,8 @@ std::string usage() {
   --departments D            (10)      --first-user K   user number of client 0 (0)
   --connect-rate R           handshakes started per second (0: as fast as --max-pending allows)
   --max-pending M            handshakes in flight at once (256)
+  --paced K --paced-rate R   the last K connections start at R per second, open loop, their
+                             latency measured from the scheduled start (0, 10000)
   --hold S                   seconds to hold the connections idle (10)
   --server-pid PID           sample the server's VmRSS and CPU time from /proc
   --producer-token JWT | --api-key K     producer credentials for POST /api/v1/notifications
@@ -65,6 +67,8 @@ Options parse_options(int argc, char** argv) {
       {"--first-user", size(o.first_user)},
       {"--max-pending", size(o.max_pending)},
       {"--connect-rate", real(o.connect_rate)},
+      {"--paced", size(o.paced_connections)},
+      {"--paced-rate", real(o.paced_rate)},
       {"--hold", real(o.hold_seconds)},
       {"--ramp-timeout", real(o.ramp_timeout)},
       {"--server-pid", [&](const std::string& f, const std::string& v) { o.server_pid = int(number(f, v)); }},

@@ -19,7 +19,12 @@ struct Options {
   std::size_t departments = 10;
   std::size_t first_user = 0;
   std::size_t max_pending = 256;
-  double connect_rate = 0;  // handshakes started per second; 0: as fast as max_pending allows
+  double connect_rate = 0; // handshakes started per second; 0: as fast as max_pending allows
+  // The last `paced_connections` of the ramp are started at `paced_rate` per second, open
+  // loop: their latency is the handshake latency at that offered rate. (A closed loop of
+  // max_pending in flight measures capacity; its latency is max_pending / rate by Little's law.)
+  std::size_t paced_connections = 0;
+  double paced_rate = 10'000;
   double hold_seconds = 10; // idle hold after the ramp (memory and idle CPU)
   double ramp_timeout = 120;
   std::optional<int> server_pid;
