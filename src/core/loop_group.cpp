@@ -1,5 +1,7 @@
 #include "core/loop_group.hpp"
 
+#include "core/thread_name.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace herald::core {
@@ -27,6 +29,7 @@ void LoopGroup::start() {
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     threads_.emplace_back([this, i] {
       t_loop_index = i;
+      name_this_thread("herald-loop-" + std::to_string(i));
       for (;;) {
         try {
           loops_[i]->run();

@@ -1,5 +1,6 @@
 #include "notify/service.hpp"
 
+#include "core/thread_name.hpp"
 #include "notify/payloads.hpp"
 
 #include <future>
@@ -151,7 +152,10 @@ void Service::start_scheduler() {
   std::lock_guard lock(mutex_);
   if (scheduler_.joinable()) return;
   stopping_ = false;
-  scheduler_ = std::thread([this] { scheduler_main(); });
+  scheduler_ = std::thread([this] {
+    core::name_this_thread("herald-retry");
+    scheduler_main();
+  });
 }
 
 void Service::stop_scheduler() {

@@ -1,5 +1,7 @@
 #include "store/checkpointer.hpp"
 
+#include "core/thread_name.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace herald::store {
@@ -15,7 +17,10 @@ Checkpointer::Checkpointer(std::unique_ptr<Connection> conn, Connection& writer)
     : conn_(std::move(conn)), writer_(writer) {
   // Replaces the writer's automatic checkpoint (which is itself a WAL hook).
   sqlite3_wal_hook(writer_.handle(), &Checkpointer::on_commit, this);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("herald-checkpt");
+    run();
+  });
 }
 
 Checkpointer::~Checkpointer() {

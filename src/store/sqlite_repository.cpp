@@ -1,5 +1,6 @@
 #include "store/sqlite_repository.hpp"
 
+#include "core/thread_name.hpp"
 #include "store/checkpointer.hpp"
 #include "store/connection.hpp"
 #include "store/job_queue.hpp"
