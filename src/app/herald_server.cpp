@@ -140,7 +140,13 @@ struct HeraldServer::Impl {
       if (!p.username.empty()) u.username = p.username;
       if (!p.display_name.empty()) u.display_name = p.display_name;
       u.departments = p.departments;
-      repository->upsert_user(std::move(u), [](notify::Result<notify::UpsertUserResult>) {});
+      repository->learn_user(std::move(u),
+                             [this, user = p.user_id](notify::Result<notify::UpsertUserResult> r) {
+                               if (r) return;
+                               // Not written (store full or failing): the user's next connect tries again.
+                               std::lock_guard lock(directory_mutex);
+                               directory_seen.erase(std::hash<std::string>{}(user));
+                             });
     };
     h.on_connected = [this](socketio::Socket& socket, const auth::Principal& p) {
       redeliver(socket, p.user_id);

@@ -29,6 +29,10 @@ public:
   // --- directory
   // Creates the user or merges the given fields into it; says which.
   virtual void upsert_user(UserUpdate update, Callback<UpsertUserResult> done) = 0;
+  // The same for what a token says about its user, learnt as the user connects: nobody
+  // waits on it, so the store may hold it a few milliseconds to write many users in one
+  // transaction. Still written before any write submitted after it.
+  virtual void learn_user(UserUpdate update, Callback<UpsertUserResult> done) = 0;
   // not_found when the directory has no such user.
   virtual void get_user(std::string user_id, Callback<User> done) = 0;
 

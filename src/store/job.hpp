@@ -25,15 +25,19 @@ public:
   // The request is one statement: SQLite undoes a failed statement by itself, so the
   // writer runs it without a savepoint of its own (two statements fewer per receipt).
   virtual bool single_statement() const { return false; }
+  // Nobody waits on the request: the writer may hold it up to its queue's linger for
+  // company, so that many share one transaction (and one wake-up of the writer).
+  virtual bool lazy() const { return false; }
 };
 
 // Body: Result<T>(Connection&).
 template <class T, class Body> class TypedJob final : public Job {
 public:
-  TypedJob(Body body, notify::Callback<T> done, bool single_statement = false)
-      : body_(std::move(body)), done_(std::move(done)), single_statement_(single_statement) {}
+  TypedJob(Body body, notify::Callback<T> done, bool single_statement = false, bool lazy = false)
+      : body_(std::move(body)), done_(std::move(done)), single_statement_(single_statement), lazy_(lazy) {}
 
   bool single_statement() const override { return single_statement_; }
+  bool lazy() const override { return lazy_; }
 
   bool run(Connection& conn) override {
     try {
@@ -64,6 +68,7 @@ private:
   notify::Callback<T> done_;
   std::optional<notify::Result<T>> result_;
   bool single_statement_;
+  bool lazy_;
 };
 
 } // namespace herald::store

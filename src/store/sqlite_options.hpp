@@ -15,6 +15,9 @@ struct SqliteOptions {
   std::size_t read_queue_capacity = 4096;
   // At most this many requests share one transaction, bounding the latency of a batch.
   std::size_t max_batch = 4096;
+  // How long a request nobody waits on (a user learnt from a token) may wait for company:
+  // a ramp of new users then costs one transaction per few milliseconds, not one each.
+  std::chrono::microseconds lazy_linger{5000};
   // `herald serve` migrates at start; `herald migrate` may open with false and call
   // migrate() itself.
   bool migrate_on_open = true;

@@ -69,11 +69,17 @@ SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::uniq
                                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options)
     : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
       checkpointer_(std::move(checkpointer)),
-      write_queue_(std::make_unique<JobQueue>(options.write_queue_capacity)),
+      write_queue_(std::make_unique<JobQueue>(options.write_queue_capacity, options.lazy_linger)),
       read_queue_(std::make_unique<JobQueue>(options.read_queue_capacity)),
       max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
-  writer_ = std::thread([this] { writer_main(); });
-  reader_ = std::thread([this] { reader_main(); });
+  writer_ = std::thread([this] {
+    core::name_this_thread("herald-writer");
+    writer_main();
+  });
+  reader_ = std::thread([this] {
+    core::name_this_thread("herald-reader");
+    reader_main();
+  });
 }
 
 SqliteRepository::~SqliteRepository() { close(); }
@@ -108,9 +114,9 @@ void SqliteRepository::submit(JobQueue& queue, std::unique_ptr<Job> job) {
 }
 
 template <class T, class Body>
-void SqliteRepository::write(Body body, Callback<T> done, bool single_statement) {
+void SqliteRepository::write(Body body, Callback<T> done, bool single_statement, bool lazy) {
   submit(*write_queue_,
-         std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), single_statement));
+         std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), single_statement, lazy));
 }
 
 template <class T, class Body> void SqliteRepository::read(Body body, Callback<T> done) {
@@ -203,6 +209,12 @@ Result<int> SqliteRepository::migrate() {
 void SqliteRepository::upsert_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
   write<notify::UpsertUserResult>(
       [u = std::move(update)](Connection& c) { return queries::upsert_user(c, u); }, std::move(done));
+}
+
+void SqliteRepository::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
+  write<notify::UpsertUserResult>(
+      [u = std::move(update)](Connection& c) { return queries::upsert_user(c, u); }, std::move(done),
+      /*single_statement=*/false, /*lazy=*/true);
 }
 
 void SqliteRepository::get_user(std::string user_id, Callback<notify::User> done) {

@@ -35,6 +35,7 @@ public:
   SqliteStats stats() const;
 
   void upsert_user(notify::UserUpdate update, notify::Callback<notify::UpsertUserResult> done) override;
+  void learn_user(notify::UserUpdate update, notify::Callback<notify::UpsertUserResult> done) override;
   void get_user(std::string user_id, notify::Callback<notify::User> done) override;
   void list_types(notify::Callback<std::vector<notify::NotificationType>> done) override;
   void create_type(notify::NotificationType type, notify::Callback<notify::NotificationType> done) override;
@@ -67,7 +68,7 @@ private:
 
   // `single_statement`: see Job::single_statement.
   template <class T, class Body>
-  void write(Body body, notify::Callback<T> done, bool single_statement = false);
+  void write(Body body, notify::Callback<T> done, bool single_statement = false, bool lazy = false);
   template <class T, class Body> void read(Body body, notify::Callback<T> done);
   void submit(JobQueue& queue, std::unique_ptr<Job> job);
   void writer_main();

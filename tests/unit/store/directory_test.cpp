@@ -97,6 +97,31 @@ TEST_P(Directory, CreateTypeConflictsOnExistingId) {
   EXPECT_EQ(invalid.error().code, StoreErrc::invalid);
 }
 
+TEST_P(Directory, LearntUsersShareATransactionAndPrecedeLaterWrites) {
+  const auto before = repo_->stats();
+  std::vector<std::promise<Result<UpsertUserResult>>> learnt(20);
+  std::promise<Result<UpsertUserResult>> later;
+  {
+    WriterGate gate(*repo_);
+    for (std::size_t i = 0; i < learnt.size(); ++i)
+      repo_->learn_user(
+          {"l" + std::to_string(i), std::nullopt, std::nullopt, std::vector<std::string>{"ops"}},
+          [&p = learnt[i]](Result<UpsertUserResult> r) { p.set_value(std::move(r)); });
+    // A write nobody lets linger, renaming a learnt user: it must run after the learning.
+    repo_->upsert_user({"l0", "renamed", std::nullopt, std::nullopt},
+                       [&later](Result<UpsertUserResult> r) { later.set_value(std::move(r)); });
+  }
+  auto renamed = later.get_future().get();
+  ASSERT_TRUE(renamed) << renamed.error().message;
+  EXPECT_FALSE(renamed->created);
+  for (auto& p : learnt)
+    ASSERT_TRUE(p.get_future().get());
+  // The gate's batch, then the twenty learnt users with the rename in one.
+  EXPECT_EQ(repo_->stats().write_batches - before.write_batches, 2u);
+  EXPECT_EQ(get("l0").value(), (User{"l0", "renamed", "", {"ops"}}));
+  EXPECT_EQ(get("l19").value().departments, std::vector<std::string>{"ops"});
+}
+
 INSTANTIATE_TEST_SUITE_P(Backings, Directory, testing::Values(Backing::memory, Backing::file), backing_name);
 
 } // namespace

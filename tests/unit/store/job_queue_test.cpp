@@ -1,0 +1,106 @@
+#include "store/job_queue.hpp"
+
+#include <chrono>
+#include <gtest/gtest.h>
+#include <thread>
+
+namespace herald::store::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class TagJob final : public Job {
+public:
+  TagJob(int tag, bool lazy) : tag_(tag), lazy_(lazy) {}
+  bool run(Connection&) override { return true; }
+  void finish(const notify::StoreError*) override {}
+  void reject(notify::StoreError) override {}
+  bool lazy() const override { return lazy_; }
+  int tag() const { return tag_; }
+
+private:
+  int tag_;
+  bool lazy_;
+};
+
+std::vector<int> tags(const std::vector<std::unique_ptr<Job>>& jobs) {
+  std::vector<int> out;
+  for (const auto& j : jobs)
+    out.push_back(static_cast<const TagJob&>(*j).tag());
+  return out;
+}
+
+TEST(JobQueue, LazyJobsAloneWaitForTheLinger) {
+  JobQueue q(100, 50ms);
+  const auto start = Clock::now();
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(2, true)), nullptr);
+  std::vector<std::unique_ptr<Job>> batch;
+  ASSERT_TRUE(q.pop_batch(batch, 10));
+  EXPECT_GE(Clock::now() - start, 50ms);
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
+}
+
+TEST(JobQueue, AnEagerJobTakesTheLazyOnesAlongInOrder) {
+  JobQueue q(100, 60s);
+  std::vector<std::unique_ptr<Job>> batch;
+  std::thread consumer([&] { q.pop_batch(batch, 10); });
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
+  std::this_thread::sleep_for(20ms); // the consumer is lingering now
+  const auto pushed = Clock::now();
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(2, false)), nullptr);
+  consumer.join();
+  EXPECT_LT(Clock::now() - pushed, 10s);
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
+}
+
+TEST(JobQueue, AFullLazyBatchGoesAtOnce) {
+  JobQueue q(100, 60s, /*lazy_batch=*/3);
+  std::vector<std::unique_ptr<Job>> batch;
+  std::thread consumer([&] { q.pop_batch(batch, 10); });
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_EQ(q.push(std::make_unique<TagJob>(i, true)), nullptr);
+  consumer.join();
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2, 3}));
+}
+
+TEST(JobQueue, ClosingReleasesLingeringJobsThenEnds) {
+  JobQueue q(100, 60s);
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
+  q.close();
+  std::vector<std::unique_ptr<Job>> batch;
+  ASSERT_TRUE(q.pop_batch(batch, 10));
+  EXPECT_EQ(tags(batch), (std::vector<int>{1}));
+  batch.clear();
+  EXPECT_FALSE(q.pop_batch(batch, 10));
+  // Refused after close, and given back to the caller.
+  EXPECT_NE(q.push(std::make_unique<TagJob>(2, false)), nullptr);
+}
+
+TEST(JobQueue, WithoutALingerLazyJobsAreOrdinary) {
+  JobQueue q(100);
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
+  std::vector<std::unique_ptr<Job>> batch;
+  const auto start = Clock::now();
+  ASSERT_TRUE(q.pop_batch(batch, 10));
+  EXPECT_LT(Clock::now() - start, 10s);
+  EXPECT_EQ(tags(batch), (std::vector<int>{1}));
+}
+
+TEST(JobQueue, JobsLeftByTheBatchLimitDoNotLingerAgain) {
+  JobQueue q(100, 60s, /*lazy_batch=*/3);
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_EQ(q.push(std::make_unique<TagJob>(i, true)), nullptr);
+  std::vector<std::unique_ptr<Job>> batch;
+  ASSERT_TRUE(q.pop_batch(batch, 2));
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
+  batch.clear();
+  const auto start = Clock::now();
+  ASSERT_TRUE(q.pop_batch(batch, 2));
+  EXPECT_LT(Clock::now() - start, 10s);
+  EXPECT_EQ(tags(batch), (std::vector<int>{3}));
+}
+
+} // namespace
+} // namespace herald::store::test
