@@ -36,8 +36,10 @@ void Responder::on_abort(std::function<void()> fn) {
              [conn = connection_, fn = std::move(fn)]() mutable { conn->set_abort_handler(std::move(fn)); });
 }
 
-HttpConnection::HttpConnection(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits)
-    : socket_(std::move(socket)), handler_(handler), limits_(limits), deadline_(socket_.get_executor()) {}
+HttpConnection::HttpConnection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
+                               HttpHandler& handler, const HttpLimits& limits)
+    : socket_(std::move(socket)), peer_(peer), handler_(handler), limits_(limits),
+      deadline_(socket_.get_executor()) {}
 
 asio::io_context& HttpConnection::loop() {
   return static_cast<asio::io_context&>(socket_.get_executor().context());
@@ -108,17 +110,16 @@ void HttpConnection::on_read(const boost::system::error_code& ec) {
   req.body = std::move(msg.body());
   req.keep_alive = msg.keep_alive();
   keep_alive_ = req.keep_alive;
-  boost::system::error_code ep_ec;
-  const auto remote = socket_.remote_endpoint(ep_ec);
-  if (!ep_ec) req.remote_address = remote.address().to_string();
+  req.remote_address = peer_.address().to_string();
 
   if (req.method == "GET" && iequals(req.header("Upgrade"), "websocket")) {
     const auto key = std::string(req.header("Sec-WebSocket-Key"));
     if (req.header("Sec-WebSocket-Version") != "13" || key.empty())
       return write_simple(400, R"({"error":{"code":"BAD_REQUEST","message":"bad WebSocket handshake"}})");
     closed_ = true; // the socket leaves this object
-    const int fd = socket_.release(ep_ec);
-    if (ep_ec) return;
+    boost::system::error_code release_ec;
+    const int fd = socket_.release(release_ec);
+    if (release_ec) return;
     handler_.on_upgrade(std::move(req), PendingUpgrade(fd, key, limits_.websocket));
     return;
   }

@@ -15,7 +15,9 @@ namespace herald::transport {
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
-  HttpConnection(boost::asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits);
+  // `peer` is the address accept() reported (asking the socket again costs a system call).
+  HttpConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+                 HttpHandler& handler, const HttpLimits& limits);
   void start();
 
   // Both run on the connection's loop (Responder posts there).
@@ -32,6 +34,7 @@ private:
   void close();
 
   boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::endpoint peer_;
   HttpHandler& handler_;
   const HttpLimits& limits_;
   boost::beast::flat_buffer buffer_;

@@ -51,6 +51,7 @@ void PendingUpgrade::reject(unsigned status, std::string_view body) {
 struct HttpServer::Acceptor {
   explicit Acceptor(asio::io_context& loop) : acceptor(loop) {}
   tcp::acceptor acceptor;
+  tcp::endpoint peer; // of the accept in flight (one at a time)
 };
 
 HttpServer::HttpServer(core::LoopGroup& loops, HttpHandler& handler, HttpLimits limits)
@@ -92,13 +93,13 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port) {
 }
 
 void HttpServer::accept_next(Acceptor& acc) {
-  acc.acceptor.async_accept([this, &acc](const boost::system::error_code& ec, tcp::socket socket) {
+  acc.acceptor.async_accept(acc.peer, [this, &acc](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acc.acceptor.is_open()) return;
     if (ec) {
       // Out of descriptors and similar: log, then keep accepting.
       spdlog::warn("accept: {}", ec.message());
     } else {
-      std::make_shared<HttpConnection>(std::move(socket), handler_, limits_)->start();
+      std::make_shared<HttpConnection>(std::move(socket), acc.peer, handler_, limits_)->start();
     }
     accept_next(acc);
   });

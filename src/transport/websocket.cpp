@@ -4,11 +4,10 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -136,9 +135,10 @@ private:
 
 WebSocket::WebSocket(asio::io_context& loop, int fd, WebSocketLimits limits)
     : poller_(asio::use_service<detail::WebSocketPoller>(loop)), fd_(fd), limits_(limits) {
-  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // TCP_NODELAY came with the HTTP connection; the descriptor may still be blocking
+  // (Asio sets its non-blocking mode lazily), so set that, in one system call.
+  int one = 1;
+  ::ioctl(fd_, FIONBIO, &one);
 }
 
 WebSocket::~WebSocket() {

@@ -111,7 +111,8 @@ TEST(Base64Url, RejectsBadInput) {
 }
 
 TEST(RandomToken, LengthIsUnpaddedBase64urlOfNBytes) {
-  for (std::size_t n : {0u, 1u, 2u, 3u, 15u, 16u, 20u, 32u, 64u}) {
+  // Past 4096: a token larger than the block of CSPRNG output the tokens are drawn from.
+  for (std::size_t n : {0u, 1u, 2u, 3u, 15u, 16u, 20u, 32u, 64u, 4095u, 4096u, 9000u}) {
     SCOPED_TRACE(n);
     const std::string token = random_token(n);
     EXPECT_EQ(token.size(), (n * 4 + 2) / 3);
