@@ -28,10 +28,19 @@ void Client::send(const Packet& packet) {
     session_.send_binary(b);
 }
 
+Client::Rare& Client::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
+void Client::drop_rare_if_empty() {
+  if (rare_ && rare_->others.empty() && !rare_->partial) rare_.reset();
+}
+
 template <class Fn> void Client::for_each_socket(Fn&& fn) const {
   if (first_) fn(first_);
-  if (others_)
-    for (const auto& s : *others_)
+  if (rare_)
+    for (const auto& s : rare_->others)
       fn(s);
 }
 
@@ -46,27 +55,29 @@ Socket* Client::find(std::string_view nsp) const {
 void Client::on_message(bool binary, std::string_view data) {
   if (closed_) return;
   if (binary) {
-    if (!partial_) return close(); // an attachment nobody announced
-    partial_->bytes += data.size();
+    if (!rare_ || !rare_->partial) return close(); // an attachment nobody announced
+    auto& partial = *rare_->partial;
+    partial.bytes += data.size();
     // The attachments of one packet together may not exceed one message's size limit.
-    if (partial_->bytes > server_.options().engine.max_payload) return close();
-    auto& packet = partial_->packet;
+    if (partial.bytes > server_.options().engine.max_payload) return close();
+    auto& packet = partial.packet;
     packet.buffers.emplace_back(data);
     if (packet.buffers.size() == packet.attachments) {
       auto p = std::move(packet);
-      partial_.reset();
+      rare_->partial.reset();
+      drop_rare_if_empty();
       dispatch(std::move(p));
     }
     return;
   }
-  if (partial_) return close(); // text while attachments were due
+  if (rare_ && rare_->partial) return close(); // text while attachments were due
   auto packet = decode(data, server_.options().max_attachments);
   if (!packet) {
     spdlog::debug("socket.io: closing {} after a malformed packet", session_.id().view());
     return close();
   }
   if (packet->attachments > 0) {
-    partial_ = std::make_unique<Partial>(Partial{std::move(*packet), 0});
+    rare().partial.emplace(Partial{std::move(*packet), 0});
     return;
   }
   dispatch(std::move(*packet));
@@ -116,8 +127,7 @@ void Client::connect(Packet&& packet) {
   if (!first_) {
     first_ = socket;
   } else {
-    if (!others_) others_ = std::make_unique<std::vector<std::shared_ptr<Socket>>>();
-    others_->push_back(socket);
+    rare().others.push_back(socket);
   }
   if (!server_.options().retain_handshake) handshake_.reset();
   nsp->add(*socket);
@@ -141,20 +151,20 @@ void Client::detach(Socket& socket, std::string_view reason) {
   if (first_.get() == &socket) {
     keep = std::move(first_);
     // Another socket moves inline, so that first_ is empty only when there is none.
-    if (others_) {
-      first_ = std::move(others_->back());
-      others_->pop_back();
+    if (rare_ && !rare_->others.empty()) {
+      first_ = std::move(rare_->others.back());
+      rare_->others.pop_back();
     }
-  } else if (others_) {
-    auto it =
-        std::find_if(others_->begin(), others_->end(), [&](const auto& s) { return s.get() == &socket; });
-    if (it == others_->end()) return;
+  } else if (rare_) {
+    auto& others = rare_->others;
+    auto it = std::find_if(others.begin(), others.end(), [&](const auto& s) { return s.get() == &socket; });
+    if (it == others.end()) return;
     keep = std::move(*it);
-    others_->erase(it);
+    others.erase(it);
   } else {
     return;
   }
-  if (others_ && others_->empty()) others_.reset();
+  drop_rare_if_empty();
   keep->on_disconnected(reason);
 }
 
@@ -168,12 +178,11 @@ void Client::on_close(std::string_view reason) {
   closed_ = true;
   // Cancelled, not destroyed: this may run inside its own on_timer.
   if (connect_timeout_) server_.engine().wheel(session_.loop_index()).cancel(*connect_timeout_);
-  partial_.reset();
   auto first = std::move(first_);
-  auto others = std::move(others_);
+  auto rare = std::move(rare_);
   if (first) first->on_disconnected(reason);
-  if (others)
-    for (auto& s : *others)
+  if (rare)
+    for (auto& s : rare->others)
       s->on_disconnected(reason);
 }
 

@@ -51,16 +51,24 @@ private:
   engineio::Session& session_;
   std::unique_ptr<ConnectTimeout> connect_timeout_;
   std::unique_ptr<Handshake> handshake_; // null once released (ServerOptions::retain_handshake)
-  // One socket per namespace joined. Nearly every client joins one namespace: its socket
-  // sits inline, and a vector (one more heap block) exists only for a second one.
-  std::shared_ptr<Socket> first_;
-  std::unique_ptr<std::vector<std::shared_ptr<Socket>>> others_;
   // A binary packet waiting for its attachments, and their bytes so far.
   struct Partial {
     Packet packet;
     std::size_t bytes = 0;
   };
-  std::unique_ptr<Partial> partial_;
+  // What few connections ever need, behind one pointer (freed once empty): sockets past
+  // the first, and a binary packet in flight. 8 bytes less than a pointer for each.
+  struct Rare {
+    std::vector<std::shared_ptr<Socket>> others;
+    std::optional<Partial> partial;
+  };
+  Rare& rare();
+  void drop_rare_if_empty();
+
+  // One socket per namespace joined. Nearly every client joins one namespace: its socket
+  // sits inline, and others live in rare_.
+  std::shared_ptr<Socket> first_;
+  std::unique_ptr<Rare> rare_;
   bool closed_ = false;
 };
 
