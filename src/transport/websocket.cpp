@@ -1,5 +1,6 @@
 #include "transport/websocket.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -14,6 +15,11 @@
 
 namespace herald::transport {
 namespace asio = boost::asio;
+
+namespace {
+// The largest limit a socket keeps (its counters are 32-bit).
+constexpr std::size_t kMaxLimit = std::size_t{1} << 31;
+} // namespace
 
 namespace detail {
 
@@ -134,7 +140,9 @@ private:
 } // namespace detail
 
 WebSocket::WebSocket(asio::io_context& loop, int fd, WebSocketLimits limits)
-    : poller_(asio::use_service<detail::WebSocketPoller>(loop)), fd_(fd), limits_(limits) {
+    : poller_(asio::use_service<detail::WebSocketPoller>(loop)), fd_(fd),
+      max_message_(static_cast<uint32_t>(std::min<std::size_t>(limits.max_message, kMaxLimit))),
+      max_buffered_(static_cast<uint32_t>(std::min<std::size_t>(limits.max_buffered, kMaxLimit))) {
   // TCP_NODELAY came with the HTTP connection; the descriptor may still be blocking
   // (Asio sets its non-blocking mode lazily), so set that, in one system call.
   int one = 1;
@@ -203,7 +211,7 @@ void WebSocket::consume(char* data, std::size_t size) {
   }
   std::size_t used = 0;
   while (state_ == State::open && used < avail) {
-    auto r = ws::parse_client_frame(begin + used, avail - used, limits_.max_message);
+    auto r = ws::parse_client_frame(begin + used, avail - used, max_message_);
     if (r.status == ws::ParseStatus::need_more) break;
     if (r.status == ws::ParseStatus::error) {
       fail(r.close_code);
@@ -239,7 +247,7 @@ void WebSocket::handle_frame(const ws::Frame& frame) {
   case Opcode::continuation: {
     if (!in_message) return fail(ws::close_protocol_error);
     auto& m = in_->message;
-    if (m.size() + frame.payload.size() > limits_.max_message) return fail(ws::close_too_big);
+    if (m.size() + frame.payload.size() > max_message_) return fail(ws::close_too_big);
     m.append(frame.payload);
     if (frame.fin) {
       std::string whole = std::move(m);
@@ -266,7 +274,7 @@ void WebSocket::handle_frame(const ws::Frame& frame) {
 
 void WebSocket::send(SharedFrame frame) {
   if (state_ != State::open) return;
-  if (buffered_ + frame->size() > limits_.max_buffered) {
+  if (buffered_ + frame->size() > max_buffered_) {
     spdlog::debug("websocket: closing a client that does not read ({} bytes queued)", buffered_);
     fail(ws::close_going_away);
     return;
@@ -283,7 +291,7 @@ void WebSocket::send_binary(std::string_view payload) {
 }
 
 void WebSocket::enqueue(SharedFrame frame) {
-  buffered_ += frame->size();
+  buffered_ += static_cast<uint32_t>(frame->size());
   out_.push_back(std::move(frame));
   if (!dirty_ && !waiting_write_) {
     dirty_ = true;
@@ -333,7 +341,7 @@ void WebSocket::flush() {
       return;
     }
     auto n = static_cast<std::size_t>(sent);
-    buffered_ -= n;
+    buffered_ -= static_cast<uint32_t>(n);
     while (n > 0) {
       const std::size_t left = out_.front()->size() - out_offset_;
       if (n >= left) {
@@ -341,7 +349,7 @@ void WebSocket::flush() {
         out_offset_ = 0;
         out_.erase(out_.begin());
       } else {
-        out_offset_ += n;
+        out_offset_ += static_cast<uint32_t>(n);
         n = 0;
       }
     }

@@ -94,10 +94,13 @@ private:
   bool waiting_write_ = false;
   bool notified_ = false;
   WebSocketHandler* handler_ = nullptr;
-  WebSocketLimits limits_;
+  // 32-bit sizes (limits clamped to 2 GiB, far past any sane setting): a socket takes 16
+  // bytes less, which brings its allocation down one malloc size class.
+  uint32_t max_message_;
+  uint32_t max_buffered_;
+  uint32_t out_offset_ = 0; // bytes of out_.front() already written
+  uint32_t buffered_ = 0;
   std::vector<SharedFrame> out_;
-  std::size_t out_offset_ = 0; // bytes of out_.front() already written
-  std::size_t buffered_ = 0;
   std::unique_ptr<Incomplete> in_; // null while idle
 };
 
