@@ -30,8 +30,9 @@ struct Gateway::SocketState final : socketio::Socket, core::TimedEntry {
       : Socket(client, nsp, std::move(id), std::move(handshake)), gateway(g) {}
 
   ~SocketState() override {
-    if (counted) gateway.limits_.release(user_id);
-    if (announced_batching) gateway.hooks_.on_batching_socket(user_id, false);
+    // In this order: release() may free the user id.
+    if (announced_batching) gateway.hooks_.on_batching_socket(*user, false);
+    if (counted) gateway.limits_.release(*user);
   }
 
   void on_timer() override {
@@ -51,7 +52,10 @@ struct Gateway::SocketState final : socketio::Socket, core::TimedEntry {
     std::optional<auth::Principal> principal;
     std::string_view rejected_code;
   };
-  std::string user_id; // empty until authenticated
+  // The user id as UserLimits keeps it (alive while the connection counts, that is for the
+  // socket's life): 8 bytes instead of a 32-byte string. Null until authenticated.
+  const std::string* user = nullptr;
+  bool authenticated() const { return user && !user->empty(); }
   std::unique_ptr<Admission> admission;
   EventBudget budget;
 };
@@ -114,7 +118,7 @@ void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_vie
 
 const std::string* user_of(const socketio::Socket& socket) {
   auto* st = state_of(socket);
-  return st && !st->user_id.empty() ? &st->user_id : nullptr;
+  return st && st->authenticated() ? st->user : nullptr;
 }
 
 Gateway::Gateway(socketio::Server& io, const auth::Verifier& verifier, GatewayOptions options,
@@ -178,6 +182,7 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
   if (verdict.admission == UserLimits::Admission::too_many)
     return socketio::ConnectError{"Too many connections", json::object{{"code", "TOO_MANY_CONNECTIONS"}}};
   state->counted = true;
+  state->user = verdict.user;
   socket.join(user_room(principal->user_id));
   for (const auto& d : principal->departments)
     socket.join(dept_room(d));
@@ -187,7 +192,6 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
     socket.join(batch_user_room(principal->user_id));
     state->wants_batches = true;
   }
-  state->user_id = principal->user_id;
   state->admission = std::make_unique<SocketState::Admission>();
   state->admission->principal = std::move(*principal);
   return std::nullopt;
@@ -196,7 +200,7 @@ std::optional<socketio::ConnectError> Gateway::authenticate(socketio::Socket& so
 void Gateway::on_connection(socketio::Socket& socket) {
   auto* state = state_of(socket);
   if (!state) return;
-  if (state->user_id.empty()) {
+  if (!state->authenticated()) {
     // Legacy mode: tell the client why, then let it go.
     const std::string_view code = state->admission ? state->admission->rejected_code : std::string_view();
     state->admission.reset();
@@ -216,11 +220,11 @@ void Gateway::on_connection(socketio::Socket& socket) {
   arm_expiry(*state, principal->expires_at);
   if (hooks_.on_authenticated) hooks_.on_authenticated(*principal);
   if (state->wants_batches && hooks_.on_batching_socket) {
-    hooks_.on_batching_socket(state->user_id, true);
+    hooks_.on_batching_socket(*state->user, true);
     state->announced_batching = true;
   }
   socket.emit("authenticated",
-              json::array{json::object{{"user_id", state->user_id},
+              json::array{json::object{{"user_id", *state->user},
                                        {"connected_at", core::format_iso8601(connected_at)}}});
   if (hooks_.on_connected) hooks_.on_connected(socket, *principal);
 }
@@ -238,7 +242,7 @@ void Gateway::arm_expiry(SocketState& state, const std::optional<core::WallTime>
 
 bool Gateway::charge(socketio::Socket& socket) {
   auto* state = state_of(socket);
-  if (!state || state->user_id.empty()) return false;
+  if (!state || !state->authenticated()) return false;
   const auto now = clock_.steady_now();
   const auto limit = options_.limits.max_events_per_minute;
   switch (state->budget.spend(now, limit)) {
@@ -250,7 +254,7 @@ bool Gateway::charge(socketio::Socket& socket) {
     return false;
   case EventBudget::Outcome::exhausted:
     emit_error(socket, "BANNED", "Too many events: temporarily banned");
-    limits_.ban(state->user_id);
+    limits_.ban(*state->user);
     socket.disconnect();
     return false;
   }
@@ -259,7 +263,7 @@ bool Gateway::charge(socketio::Socket& socket) {
 
 void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
   auto* state = state_of(socket);
-  if (!state || state->user_id.empty()) return;
+  if (!state || !state->authenticated()) return;
   const auto* body = object_arg(payload);
   const auto* token = body ? body->if_contains("token") : nullptr;
   if (!token || !token->is_string()) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {token}");
@@ -267,7 +271,7 @@ void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, 
   if (!claims) return reply_failure(socket, ack, auth::error_code(claims.error()), "Token refused");
   auto principal = auth::principal_from_claims(*claims);
   if (!principal) return reply_failure(socket, ack, auth::error_code(principal.error()), "Token refused");
-  if (principal->user_id != state->user_id)
+  if (principal->user_id != *state->user)
     return reply_failure(socket, ack, "INVALID_TOKEN", "The token names another user");
 
   // Department rooms follow the new claims.
@@ -285,13 +289,13 @@ void Gateway::on_refresh(socketio::Socket& socket, socketio::Payload&& payload, 
 
 void Gateway::on_acknowledge(socketio::Socket& socket, socketio::Payload&& payload, socketio::Ack ack) {
   auto* state = state_of(socket);
-  if (!state || state->user_id.empty()) return;
+  if (!state || !state->authenticated()) return;
   const auto* body = object_arg(payload);
   const auto recipient = body ? id_field(*body, "recipient_id") : std::nullopt;
   if (!recipient) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {recipient_id}");
   if (!hooks_.on_acknowledge) return reply_failure(socket, ack, "SERVER_ERROR", "Server error");
   const auto loop = socket.client().session().loop_index();
-  hooks_.on_acknowledge(state->user_id, *recipient,
+  hooks_.on_acknowledge(*state->user, *recipient,
                         [this, loop, weak = socket.weak_from_this(), ack](AckOutcome outcome) mutable {
                           io_.loops().post(loop, [weak = std::move(weak), ack, outcome]() mutable {
                             auto s = weak.lock();

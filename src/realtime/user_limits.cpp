@@ -7,27 +7,30 @@ constexpr std::size_t kRefusalsBeforeBan = 10;
 } // namespace
 
 int64_t UserLimits::seconds_left(const Entry& e, core::SteadyTime now) const {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(e.banned_until - now).count();
+  if (!e.trouble) return 0;
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(e.trouble->banned_until - now).count();
   return left <= 0 ? 0 : (left + 999) / 1000;
 }
 
 UserLimits::Verdict UserLimits::admit(const std::string& user) {
   const auto now = clock_.steady_now();
   std::lock_guard lock(mutex_);
-  auto& e = users_[user];
-  if (e.banned_until > now) return {Admission::banned, seconds_left(e, now)};
+  auto& [key, e] = *users_.try_emplace(user).first;
+  if (banned(e, now)) return {Admission::banned, seconds_left(e, now)};
   if (e.connections >= options_.max_connections_per_user) {
-    if (!e.refusals) e.refusals = std::make_unique<std::vector<core::SteadyTime>>();
-    std::erase_if(*e.refusals, [&](core::SteadyTime t) { return now - t > kMinute; });
-    e.refusals->push_back(now);
-    if (e.refusals->size() >= kRefusalsBeforeBan) {
-      e.refusals.reset();
-      e.banned_until = now + options_.ban_duration;
+    if (!e.trouble) e.trouble = std::make_unique<Trouble>();
+    auto& refusals = e.trouble->refusals;
+    std::erase_if(refusals, [&](core::SteadyTime t) { return now - t > kMinute; });
+    refusals.push_back(now);
+    if (refusals.size() >= kRefusalsBeforeBan) {
+      refusals = {};
+      e.trouble->banned_until = now + options_.ban_duration;
     }
     return {Admission::too_many, 0};
   }
   ++e.connections;
-  return {};
+  return {Admission::admitted, 0, &key};
 }
 
 void UserLimits::release(const std::string& user) {
@@ -38,13 +41,16 @@ void UserLimits::release(const std::string& user) {
   auto& e = it->second;
   if (e.connections > 0) --e.connections;
   // Forget idle users so the map does not grow with every user ever seen.
-  if (e.connections == 0 && e.banned_until <= now && !e.refusals) users_.erase(it);
+  if (e.trouble && !banned(e, now) && e.trouble->refusals.empty()) e.trouble.reset();
+  if (e.connections == 0 && !e.trouble) users_.erase(it);
 }
 
 void UserLimits::ban(const std::string& user) {
   const auto now = clock_.steady_now();
   std::lock_guard lock(mutex_);
-  users_[user].banned_until = now + options_.ban_duration;
+  auto& e = users_[user];
+  if (!e.trouble) e.trouble = std::make_unique<Trouble>();
+  e.trouble->banned_until = now + options_.ban_duration;
 }
 
 EventBudget::Outcome EventBudget::spend(core::SteadyTime now, uint32_t limit) {
