@@ -4,7 +4,6 @@ namespace herald::core {
 
 TimedEntry::~TimedEntry() {
   if (wheel_) wheel_->cancel(*this);
-  if (firing_in_) firing_in_->cancel(*this);
 }
 
 TimerWheel::TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis tick, std::size_t slots)
@@ -14,7 +13,10 @@ TimerWheel::TimerWheel(boost::asio::io_context* loop, const Clock& clock, Millis
 
 TimerWheel::~TimerWheel() {
   for (auto* e : firing_)
-    if (e) e->firing_in_ = nullptr;
+    if (e) {
+      e->wheel_ = nullptr;
+      e->firing_ = 0;
+    }
   for (auto* head : slots_) {
     for (auto* e = head; e;) {
       auto* next = e->next_;
@@ -33,8 +35,11 @@ uint64_t TimerWheel::tick_of(SteadyTime t) const {
 }
 
 void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
-  if (entry.wheel_) unlink(entry);
-  if (entry.firing_in_) unfire(entry);
+  if (entry.firing_) {
+    entry.wheel_->unfire(entry);
+  } else if (entry.wheel_) {
+    unlink(entry);
+  }
   if (count_ == 0) {
     // Idle wheel: catch up without walking the ticks nobody waited for.
     const auto now = clock_.steady_now();
@@ -47,14 +52,19 @@ void TimerWheel::schedule(TimedEntry& entry, SteadyTime deadline) {
 }
 
 void TimerWheel::cancel(TimedEntry& entry) {
-  if (entry.wheel_ == this) unlink(entry);
-  if (entry.firing_in_ == this) unfire(entry);
+  if (entry.wheel_ != this) return;
+  if (entry.firing_) {
+    unfire(entry);
+  } else {
+    unlink(entry);
+  }
 }
 
 void TimerWheel::unfire(TimedEntry& entry) {
   for (auto*& e : firing_)
     if (e == &entry) e = nullptr;
-  entry.firing_in_ = nullptr;
+  entry.wheel_ = nullptr;
+  entry.firing_ = 0;
 }
 
 void TimerWheel::link(TimedEntry& entry) {
@@ -92,7 +102,8 @@ void TimerWheel::advance_to(SteadyTime now) {
       auto* next = e->next_;
       if (e->due_tick_ <= current_tick_) {
         unlink(*e);
-        e->firing_in_ = this;
+        e->wheel_ = this;
+        e->firing_ = 1;
         firing_.push_back(e);
       }
       e = next;
@@ -100,7 +111,8 @@ void TimerWheel::advance_to(SteadyTime now) {
     for (std::size_t i = 0; i < firing_.size(); ++i) {
       auto* e = firing_[i];
       if (!e) continue;
-      e->firing_in_ = nullptr;
+      e->wheel_ = nullptr;
+      e->firing_ = 0;
       firing_[i] = nullptr;
       e->on_timer();
     }

@@ -21,7 +21,7 @@ public:
   TimedEntry(const TimedEntry&) = delete;
   TimedEntry& operator=(const TimedEntry&) = delete;
   virtual ~TimedEntry();
-  bool scheduled() const { return wheel_ != nullptr; }
+  bool scheduled() const { return wheel_ != nullptr && !firing_; }
 
 protected:
   // Runs on the wheel's loop when the deadline has passed. May reschedule itself.
@@ -31,9 +31,11 @@ private:
   friend class TimerWheel;
   TimedEntry* prev_ = nullptr;
   TimedEntry* next_ = nullptr;
+  // The wheel the entry is linked in or, with firing_, due in the current pass of (not yet
+  // called). One pointer and a bit, not two pointers: 40 bytes instead of 48.
   TimerWheel* wheel_ = nullptr;
-  TimerWheel* firing_in_ = nullptr; // due in the wheel's current pass, not yet called
-  uint64_t due_tick_ = 0;
+  uint64_t due_tick_ : 63 = 0;
+  uint64_t firing_ : 1 = 0;
 };
 
 class TimerWheel {
