@@ -20,21 +20,19 @@ namespace herald::engineio {
 
 class Server;
 
-// A session or socket id (some twenty base64url characters), kept inline: a std::string of
-// that length would be one more heap block per connection.
+// A session or socket id (20 or 21 base64url characters), kept inline: a std::string of
+// that length would be one more heap block per connection. No size byte: the id ends at
+// the first NUL (ids never hold one), so that a Session's flags fit beside it.
 class ShortId {
 public:
+  static constexpr std::size_t kCapacity = 21; // 15 random bytes in base64url, and a loop
   ShortId() = default;
-  explicit ShortId(std::string_view s) : size_(static_cast<uint8_t>(std::min(s.size(), kCapacity))) {
-    std::memcpy(data_.data(), s.data(), size_);
-  }
-  std::string_view view() const { return {data_.data(), size_}; }
+  explicit ShortId(std::string_view s) { std::memcpy(data_.data(), s.data(), std::min(s.size(), kCapacity)); }
+  std::string_view view() const { return {data_.data(), ::strnlen(data_.data(), kCapacity)}; }
   operator std::string_view() const { return view(); }
 
 private:
-  static constexpr std::size_t kCapacity = 23;
   std::array<char, kCapacity> data_{};
-  uint8_t size_ = 0;
 };
 
 // The layer above (Socket.IO) implements this, one instance per session.
@@ -101,18 +99,19 @@ private:
 
   Server& server_;
   ShortId id_;
+  // Bit-fields beside the id: the id, the flags and the loop index share one 24-byte span.
+  State state_ : 2 = State::open;
+  Transport transport_ : 1 = Transport::polling;
+  bool upgrading_ : 1 = false;
+  bool awaiting_pong_ : 1 = false;
+  bool overflowed_ : 1 = false; // the polling queue hit its cap: the session is about to end
+  uint16_t loop_index_;
   std::unique_ptr<SessionHandler> handler_;
   std::shared_ptr<transport::WebSocket> ws_;
   // Behind a pointer so that only polling sessions pay for it (some 80 bytes); freed when
   // the upgrade to WebSocket completes.
   std::unique_ptr<Polling> polling_;
   core::SteadyTime deadline_{}; // next ping, or the pong deadline
-  State state_ = State::open;
-  Transport transport_ = Transport::polling;
-  bool upgrading_ = false;
-  bool awaiting_pong_ = false;
-  bool overflowed_ = false; // the polling queue hit its cap: the session is about to end
-  uint16_t loop_index_;     // beside the flags, not a size_t of its own: 16 bytes less per session
 };
 
 } // namespace herald::engineio
