@@ -22,7 +22,7 @@
 #include <fstream>
 #include <mutex>
 #include <spdlog/spdlog.h>
-#include <unordered_map>
+#include <vector>
 
 namespace herald::app {
 namespace {
@@ -97,6 +97,60 @@ notify::DeliveryPolicy delivery_policy(const Config& config) {
   return notify::DeliveryPolicy{config.delivery.ack_timeout, config.delivery.retry_backoff};
 }
 
+namespace {
+
+// Users whose directory entry is known current: hash of the user id -> digest of the last
+// claims written. 32-bit hashes in an open-addressing table (8 bytes a slot, at most 3/4
+// full): some 11 to 21 bytes per user, where a node-based map of 64-bit pairs costs 40.
+// Two users whose id hashes collide share an entry, which costs at most a redundant write,
+// or a skipped one if their claims' digests collide too.
+class DirectorySeen {
+public:
+  // Records `digest` for `user_hash`; false when it was already the one recorded.
+  bool update(std::size_t user_hash, std::size_t digest) {
+    const auto key = fold(user_hash);
+    const auto value = static_cast<uint32_t>(fold(digest));
+    std::lock_guard lock(mutex_);
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    auto& slot = find(key);
+    if (slot.key == key && slot.digest == value) return false;
+    if (slot.key == 0) ++size_;
+    slot = {key, value};
+    return true;
+  }
+
+private:
+  struct Slot {
+    uint32_t key = 0; // 0: free
+    uint32_t digest = 0;
+  };
+  // 64 to 32 bits; never 0, the mark of a free slot.
+  static uint32_t fold(std::size_t h) {
+    const auto k = static_cast<uint32_t>(h ^ (h >> 32));
+    return k == 0 ? 1 : k;
+  }
+  // The slot holding `key`, or the free slot where it goes.
+  Slot& find(uint32_t key) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = (key * 2654435769u) & mask; // Fibonacci hashing spreads the low bits
+    while (slots_[i].key != 0 && slots_[i].key != key)
+      i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void grow() {
+    auto old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    for (const auto& s : old)
+      if (s.key != 0) find(s.key) = s;
+  }
+
+  std::mutex mutex_;
+  std::vector<Slot> slots_; // a power of two in size
+  std::size_t size_ = 0;
+};
+
+} // namespace
+
 struct HeraldServer::Impl {
   Impl(Config c, const core::Clock& clk)
       : config(std::move(c)), clock(clk), verifier(make_verifier(config)), repository(open_store(config)),
@@ -129,12 +183,7 @@ struct HeraldServer::Impl {
           std::hash<std::string>{}(p.username) ^ (std::hash<std::string>{}(p.display_name) << 1);
       for (const auto& d : p.departments)
         digest = digest * 31 + std::hash<std::string>{}(d);
-      {
-        std::lock_guard lock(directory_mutex);
-        auto [it, inserted] = directory_seen.try_emplace(std::hash<std::string>{}(p.user_id), digest);
-        if (!inserted && it->second == digest) return;
-        it->second = digest;
-      }
+      if (!directory_seen.update(std::hash<std::string>{}(p.user_id), digest)) return;
       notify::UserUpdate u;
       u.id = p.user_id;
       if (!p.username.empty()) u.username = p.username;
@@ -234,11 +283,7 @@ struct HeraldServer::Impl {
   transport::HttpServer http;
   bool started = false;
   bool stopped = false;
-  std::mutex directory_mutex;
-  // hash of the user id -> digest of the last claims written. Keyed by hash, not by the id
-  // (a 24-byte node instead of 56 per user): two users whose ids collide share an entry, and
-  // that costs at most a redundant write, or a skipped one if their claims' digests collide too.
-  std::unordered_map<std::size_t, std::size_t> directory_seen;
+  DirectorySeen directory_seen;
 };
 
 HeraldServer::HeraldServer(Config config, const core::Clock& clock)
