@@ -139,11 +139,8 @@ public:
     RoomEntry* room;
     uint32_t pos; // index in room->second
   };
-  // Inline room for three: a gateway socket is in user:, dept: and broadcast. 32-bit size
-  // and capacity: 8 bytes less per socket.
-  using RoomSlots = boost::container::small_vector<
-      RoomSlot, 3, void,
-      boost::container::small_vector_options<boost::container::stored_size<uint32_t>>::type>;
+  // Inline room for three: a gateway socket is in user:, dept: and broadcast.
+  using RoomSlots = boost::container::small_vector<RoomSlot, 3>;
   RoomSlots& room_slots() { return rooms_; }
   uint32_t& all_pos() { return all_pos_; }
   std::vector<std::string> take_pending_rooms();
