@@ -15,6 +15,32 @@ struct Socket::PendingAck {
   std::unique_ptr<boost::asio::steady_timer> timer;
 };
 
+struct Socket::Extras {
+  std::optional<Handshake> handshake; // until released (ServerOptions::retain_handshake)
+  std::vector<std::string> pending_rooms;
+  std::unordered_map<uint64_t, std::unique_ptr<PendingAck>> acks; // by ack id
+};
+
+Socket::Extras& Socket::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+void Socket::drop_extras_if_empty() {
+  if (extras_ && !extras_->handshake && extras_->pending_rooms.empty() && extras_->acks.empty())
+    extras_.reset();
+}
+
+const Handshake& Socket::handshake() const {
+  return extras_ && extras_->handshake ? *extras_->handshake : empty_handshake();
+}
+
+void Socket::release_handshake() {
+  if (!extras_) return;
+  extras_->handshake.reset();
+  drop_extras_if_empty();
+}
+
 void Ack::operator()(Payload reply) {
   if (used_) return;
   used_ = true;
@@ -22,7 +48,9 @@ void Ack::operator()(Payload reply) {
 }
 
 Socket::Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake)
-    : client_(client), nsp_(nsp), id_(id), handshake_(std::make_unique<Handshake>(std::move(handshake))) {}
+    : client_(client), nsp_(nsp), id_(id) {
+  extras().handshake.emplace(std::move(handshake));
+}
 
 const Handshake& Socket::empty_handshake() {
   static const Handshake empty;
@@ -62,16 +90,16 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args, std:
     if (ec) return;
     auto self = weak.lock();
     if (!self) return;
-    if (!self->acks_) return;
-    auto it = self->acks_->find(id);
-    if (it == self->acks_->end()) return;
+    if (!self->extras_) return;
+    auto& acks = self->extras_->acks;
+    auto it = acks.find(id);
+    if (it == acks.end()) return;
     auto p = std::move(it->second);
-    self->acks_->erase(it);
-    if (self->acks_->empty()) self->acks_.reset();
+    acks.erase(it);
+    self->drop_extras_if_empty();
     if (p->done) p->done(std::nullopt);
   });
-  if (!acks_) acks_ = std::make_unique<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>>();
-  acks_->emplace(id, std::move(pending));
+  extras().acks.emplace(id, std::move(pending));
   Packet p;
   p.type = PacketType::event;
   p.id = id;
@@ -101,17 +129,18 @@ void Socket::on_event(Packet&& packet) {
 
 void Socket::on_ack(Packet&& packet) {
   if (!packet.id) return;
-  if (!acks_ || !acks_->contains(*packet.id)) {
+  if (!extras_ || !extras_->acks.contains(*packet.id)) {
     // Not ours: late (the timeout already answered) or an id the application chose.
     if (packet.data.is_array())
       nsp_.dispatch_unmatched_ack(*this, *packet.id,
                                   Payload{std::move(packet.data.as_array()), std::move(packet.buffers)});
     return;
   }
-  auto it = acks_->find(*packet.id);
+  auto& acks = extras_->acks;
+  auto it = acks.find(*packet.id);
   auto p = std::move(it->second);
-  acks_->erase(it);
-  if (acks_->empty()) acks_.reset();
+  acks.erase(it);
+  drop_extras_if_empty();
   p->timer->cancel();
   if (p->done) p->done(Payload{std::move(packet.data.as_array()), std::move(packet.buffers)});
 }
@@ -120,8 +149,7 @@ void Socket::join(std::string_view room) {
   if (in(room)) return;
   if (connected_) return rooms_.push_back(nsp_.join(*this, room));
   // Not in the index yet: Namespace::add interns these when the socket is admitted.
-  if (!pending_rooms_) pending_rooms_ = std::make_unique<std::vector<std::string>>();
-  pending_rooms_->emplace_back(room);
+  extras().pending_rooms.emplace_back(room);
 }
 
 void Socket::leave(std::string_view room) {
@@ -133,29 +161,32 @@ void Socket::leave(std::string_view room) {
       nsp_.leave(*this, gone);
       return;
     }
-  if (!pending_rooms_) return;
-  std::erase(*pending_rooms_, room);
+  if (!extras_) return;
+  std::erase(extras_->pending_rooms, room);
+  drop_extras_if_empty();
 }
 
 bool Socket::in(std::string_view room) const {
   for (const auto& slot : rooms_)
     if (slot.room->first == room) return true;
-  return pending_rooms_ &&
-         std::find(pending_rooms_->begin(), pending_rooms_->end(), room) != pending_rooms_->end();
+  if (!extras_) return false;
+  const auto& pending = extras_->pending_rooms;
+  return std::find(pending.begin(), pending.end(), room) != pending.end();
 }
 
 std::vector<std::string> Socket::rooms() const {
   std::vector<std::string> names;
   for (const auto& slot : rooms_)
     names.push_back(slot.room->first);
-  if (pending_rooms_) names.insert(names.end(), pending_rooms_->begin(), pending_rooms_->end());
+  if (extras_) names.insert(names.end(), extras_->pending_rooms.begin(), extras_->pending_rooms.end());
   return names;
 }
 
 std::vector<std::string> Socket::take_pending_rooms() {
-  if (!pending_rooms_) return {};
-  auto names = std::move(*pending_rooms_);
-  pending_rooms_.reset();
+  if (!extras_) return {};
+  auto names = std::move(extras_->pending_rooms);
+  extras_->pending_rooms.clear();
+  drop_extras_if_empty();
   return names;
 }
 
@@ -172,12 +203,16 @@ void Socket::on_disconnected(std::string_view reason) {
   if (!connected_) return;
   connected_ = false;
   auto self = shared_from_this(); // handlers below may drop the last other reference
-  auto acks = std::move(acks_);
-  if (acks)
-    for (auto& [id, p] : *acks) {
-      p->timer->cancel();
-      if (p->done) p->done(std::nullopt);
-    }
+  std::unordered_map<uint64_t, std::unique_ptr<PendingAck>> acks;
+  if (extras_) {
+    acks = std::move(extras_->acks);
+    extras_->acks.clear();
+    drop_extras_if_empty();
+  }
+  for (auto& [id, p] : acks) {
+    p->timer->cancel();
+    if (p->done) p->done(std::nullopt);
+  }
   auto slots = std::move(rooms_);
   rooms_.clear();
   for (const auto& slot : slots)

@@ -104,8 +104,8 @@ public:
   std::string_view id() const { return id_; }
   Namespace& nsp() const { return nsp_; }
   // Empty after the connection handler when the server does not retain handshakes.
-  const Handshake& handshake() const { return handshake_ ? *handshake_ : empty_handshake(); }
-  void release_handshake() { handshake_.reset(); }
+  const Handshake& handshake() const;
+  void release_handshake();
   Client& client() const { return client_; }
   bool connected() const { return connected_; }
 
@@ -147,16 +147,20 @@ public:
 
 private:
   struct PendingAck;
+  struct Extras;
   Client& client_;
   Namespace& nsp_;
   engineio::ShortId id_;
   static const Handshake& empty_handshake();
 
-  // Behind pointers so that an idle socket that released them pays 8 bytes each.
-  std::unique_ptr<Handshake> handshake_;
+  Extras& extras();
+  void drop_extras_if_empty();
+
   RoomSlots rooms_; // rooms joined while connected, interned in the index
-  std::unique_ptr<std::vector<std::string>> pending_rooms_; // joined before connecting
-  std::unique_ptr<std::unordered_map<uint64_t, std::unique_ptr<PendingAck>>> acks_; // while any waits
+  // The handshake until released, rooms joined before connecting, acks awaited: behind one
+  // pointer, null while none of them is held (an idle socket of a server that does not
+  // retain handshakes pays 8 bytes for all three).
+  std::unique_ptr<Extras> extras_;
   uint64_t next_ack_id_ = 0;
   uint32_t all_pos_ = 0; // index in the namespace's list of the loop's sockets
   bool connected_ = false;
