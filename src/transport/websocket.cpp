@@ -292,7 +292,8 @@ void WebSocket::send_binary(std::string_view payload) {
 
 void WebSocket::enqueue(SharedFrame frame) {
   buffered_ += static_cast<uint32_t>(frame->size());
-  out_.push_back(std::move(frame));
+  if (!out_) out_ = std::make_unique<OutQueue>();
+  out_->push_back(std::move(frame));
   if (!dirty_ && !waiting_write_) {
     dirty_ = true;
     poller_.schedule_flush(shared_from_this());
@@ -311,7 +312,7 @@ void WebSocket::fail(uint16_t code) {
   // Drop what the client has not read: it is leaving or misbehaving. A frame cut in the
   // middle cannot be followed by a close frame, so then the socket just closes.
   const bool clean = out_offset_ == 0 && state_ == State::open;
-  out_.clear();
+  out_.reset();
   out_offset_ = 0;
   buffered_ = 0;
   if (!clean) return finish();
@@ -321,11 +322,12 @@ void WebSocket::fail(uint16_t code) {
 void WebSocket::flush() {
   dirty_ = false;
   if (state_ == State::closed || waiting_write_) return;
-  while (!out_.empty()) {
+  while (out_ && !out_->empty()) {
+    auto& out = *out_;
     std::array<iovec, 64> iov;
     std::size_t count = 0;
-    for (std::size_t i = 0; i < out_.size() && count < iov.size(); ++i, ++count) {
-      const auto& f = *out_[i];
+    for (std::size_t i = 0; i < out.size() && count < iov.size(); ++i, ++count) {
+      const auto& f = *out[i];
       const std::size_t skip = i == 0 ? out_offset_ : 0;
       iov[count] = {const_cast<char*>(f.data() + skip), f.size() - skip};
     }
@@ -343,23 +345,23 @@ void WebSocket::flush() {
     auto n = static_cast<std::size_t>(sent);
     buffered_ -= static_cast<uint32_t>(n);
     while (n > 0) {
-      const std::size_t left = out_.front()->size() - out_offset_;
+      const std::size_t left = out.front()->size() - out_offset_;
       if (n >= left) {
         n -= left;
         out_offset_ = 0;
-        out_.erase(out_.begin());
+        out.erase(out.begin());
       } else {
         out_offset_ += static_cast<uint32_t>(n);
         n = 0;
       }
     }
   }
-  if (!out_.empty()) {
+  if (out_ && !out_->empty()) {
     waiting_write_ = true;
     poller_.want_write(*this, fd_, true);
     return;
   }
-  out_.shrink_to_fit();
+  out_.reset();
   if (state_ == State::closing) finish();
 }
 
@@ -370,7 +372,7 @@ void WebSocket::finish() {
   ::shutdown(fd_, SHUT_RDWR);
   ::close(fd_); // leaves the epoll set
   fd_ = -1;
-  out_.clear();
+  out_.reset();
   in_.reset();
   if (waiting_write_) {
     waiting_write_ = false;
