@@ -118,6 +118,13 @@ public:
     slot = {key, value};
     return true;
   }
+  // The next update for `user_hash` reports a change (its write failed, so it is retried).
+  void forget(std::size_t user_hash) {
+    const auto key = fold(user_hash);
+    std::lock_guard lock(mutex_);
+    if (slots_.empty()) return;
+    if (auto& slot = find(key); slot.key == key) slot.digest = 0; // no folded digest is 0
+  }
 
 private:
   struct Slot {
@@ -193,8 +200,7 @@ struct HeraldServer::Impl {
                              [this, user = p.user_id](notify::Result<notify::UpsertUserResult> r) {
                                if (r) return;
                                // Not written (store full or failing): the user's next connect tries again.
-                               std::lock_guard lock(directory_mutex);
-                               directory_seen.erase(std::hash<std::string>{}(user));
+                               directory_seen.forget(std::hash<std::string>{}(user));
                              });
     };
     h.on_connected = [this](socketio::Socket& socket, const auth::Principal& p) {
