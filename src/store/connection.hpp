@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,7 +56,13 @@ private:
 
   sqlite3* db_;
   std::mutex mutex_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Transparent hash: prepare() looks a string_view up without building a std::string
+  // (an allocation per statement on the receipt path).
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 } // namespace herald::store
