@@ -13,7 +13,8 @@ int latest_schema_version();
 
 // Applies the migrations the database lacks; answers the resulting version. Runs inside
 // the caller's write transaction, so a failure leaves the database as it was. invalid
-// when the database is newer than this program.
-notify::Result<int> apply_migrations(Connection& conn);
+// when the database is newer than this program. `target` stops earlier (tests build an
+// old schema with it to test the later migrations).
+notify::Result<int> apply_migrations(Connection& conn, int target = latest_schema_version());
 
 } // namespace herald::store

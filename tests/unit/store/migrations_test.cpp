@@ -92,6 +92,71 @@ TEST(MigrationsFile, ReopenKeepsEverything) {
   EXPECT_EQ(replay->notification.title, "kept");
 }
 
+// v1 -> v2 rebuilds recipients without the users foreign key: an existing v1 file opens,
+// keeps its records with their ids and states, and the indexes serve the same queries.
+TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v1.db").string();
+  {
+    auto conn = std::move(Connection::open(path, {})).value();
+    ASSERT_TRUE(conn->exec("BEGIN IMMEDIATE"));
+    auto v = apply_migrations(*conn, 1);
+    ASSERT_TRUE(v) << v.error().message;
+    ASSERT_EQ(v.value(), 1);
+    ASSERT_TRUE(conn->exec(
+        "INSERT INTO users (id) VALUES ('u1'), ('u2');"
+        "INSERT INTO notifications (id, title, content, content_html, type_id, sender_id, sender_username, "
+        "sender_display_name, created_at, recipient_count) VALUES (7, 'old', '', '', 'info', 's', 's', 's', "
+        "1000, 2);"
+        "INSERT INTO recipients (id, notification_id, user_id, created_at, status, next_attempt_at, "
+        "delivered_at) "
+        "VALUES (40, 7, 'u1', 1000, 'delivered', NULL, 1500), (41, 7, 'u2', 1000, 'pending', 31000, NULL);"
+        "COMMIT"));
+  }
+  auto repo = std::move(SqliteRepository::open("sqlite://" + path)).value();
+  EXPECT_EQ(repo->migrate().value(), latest_schema_version());
+  auto page = call<notify::InboxPage>([&](auto cb) {
+    repo->list_inbox({"u1", std::nullopt, 10, std::nullopt}, cb);
+  });
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].recipient.recipient_id, "40");
+  EXPECT_EQ(page->items[0].notification.title, "old");
+  EXPECT_EQ(page->items[0].recipient.delivery_status, notify::DeliveryStatus::delivered);
+  EXPECT_EQ(page->unread_count, 1);
+  auto undelivered =
+      call<std::vector<notify::InboxItem>>([&](auto cb) { repo->undelivered_for_user("u2", 10, cb); });
+  ASSERT_TRUE(undelivered);
+  ASSERT_EQ(undelivered->size(), 1u);
+  EXPECT_EQ(undelivered->at(0).recipient.recipient_id, "41");
+  auto due = call<std::vector<notify::InboxItem>>(
+      [&](auto cb) { repo->due_deliveries(core::WallTime{} + std::chrono::seconds(40), 10, cb); });
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  // The next records continue after the old ids.
+  notify::CreateNotificationRequest req;
+  req.title = "new";
+  req.type_id = "info";
+  req.targets.users = {"u1"};
+  auto created = call<notify::CreatedNotification>([&](auto cb) { repo->create_notification(req, cb); });
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->recipients.at(0).recipient_id, "42");
+  ASSERT_TRUE(call<void>([&](auto cb) { repo->acknowledge("u2", "41", core::WallTime{}, cb); }));
+  repo->close();
+  // The rebuilt table has the same indexes and no foreign key to users.
+  auto conn = std::move(Connection::open(path, {})).value();
+  auto st = conn->prepare("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE "
+                          "tbl_name = 'recipients' AND type = 'index' ORDER BY name)");
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->step(), SQLITE_ROW);
+  EXPECT_EQ(st->text(0), "recipients_due,recipients_inbox,recipients_undelivered,recipients_unread,"
+                         "sqlite_autoindex_recipients_1");
+  auto fk = conn->prepare("SELECT group_concat(\"table\", ',') FROM pragma_foreign_key_list('recipients')");
+  ASSERT_TRUE(fk);
+  ASSERT_EQ(fk->step(), SQLITE_ROW);
+  EXPECT_EQ(fk->text(0), "notifications");
+}
+
 TEST(MigrationsFile, RefusesANewerSchema) {
   TempDir dir;
   const std::string path = (dir.path() / "newer.db").string();
