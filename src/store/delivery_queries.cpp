@@ -2,7 +2,11 @@
 #include "store/connection.hpp"
 #include "store/queries.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <iterator>
+#include <unordered_map>
 
 namespace herald::store::queries {
 
@@ -41,6 +45,54 @@ Result<void> acknowledge(Connection& c, const std::string& user_id, const std::s
   if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "acknowledge");
   if (c.changes() == 0) return StoreError{StoreErrc::not_found, "no such recipient record"};
   return {};
+}
+
+Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Receipt>& receipts) {
+  // The receipts go in as one JSON array of [id, user, at]: one statement opens its
+  // cursors once and steps once, where a statement per receipt paid that each time.
+  std::string json = "[";
+  std::vector<std::optional<std::int64_t>> ids;
+  ids.reserve(receipts.size());
+  for (const auto& r : receipts) {
+    ids.push_back(parse_id(r.recipient_id));
+    if (!ids.back()) continue;
+    if (json.size() > 1) json += ',';
+    fmt::format_to(std::back_inserter(json), "[{},\"", *ids.back());
+    for (const char ch : r.user_id) {
+      if (ch == '"' || ch == '\\') {
+        json += '\\';
+        json += ch;
+      } else if (static_cast<unsigned char>(ch) < 0x20) {
+        fmt::format_to(std::back_inserter(json), "\\u{:04x}", static_cast<unsigned>(ch));
+      } else {
+        json += ch;
+      }
+    }
+    fmt::format_to(std::back_inserter(json), "\",{}]", to_ms(r.at));
+  }
+  json += ']';
+  // As in acknowledge: the first delivered_at stays. RETURNING names the records that
+  // matched id and user; the other receipts are not_found.
+  auto st = c.prepare(
+      "UPDATE recipients SET status = 'delivered', delivered_at = COALESCE(delivered_at, a.at), "
+      "next_attempt_at = NULL "
+      "FROM (SELECT value ->> 0 AS id, value ->> 1 AS user_id, value ->> 2 AS at FROM json_each(?1)) AS a "
+      "WHERE recipients.id = a.id AND recipients.user_id = a.user_id RETURNING recipients.id, "
+      "recipients.user_id");
+  if (!st) return st.error();
+  st->bind(1, json);
+  std::unordered_map<std::int64_t, std::string> owner;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW)
+    owner.emplace(st->int64(0), st->text(1));
+  if (rc != SQLITE_DONE) return c.error(rc, "acknowledge");
+  std::vector<bool> found;
+  found.reserve(receipts.size());
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    const auto it = ids[i] ? owner.find(*ids[i]) : owner.end();
+    found.push_back(it != owner.end() && it->second == receipts[i].user_id);
+  }
+  return found;
 }
 
 Result<std::int64_t> record_sent(Connection& c, const std::vector<std::string>& recipient_ids,

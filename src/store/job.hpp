@@ -11,6 +11,7 @@
 namespace herald::store {
 
 class Connection;
+class ReceiptJob;
 
 class Job {
 public:
@@ -28,6 +29,8 @@ public:
   // Nobody waits on the request: the writer may hold it up to its queue's linger for
   // company, so that many share one transaction (and one wake-up of the writer).
   virtual bool lazy() const { return false; }
+  // A receipt: the writer applies a run of queued receipts in one statement.
+  virtual ReceiptJob* as_receipt() { return nullptr; }
 };
 
 // Body: Result<T>(Connection&).

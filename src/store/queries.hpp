@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald::store {
@@ -55,6 +56,15 @@ Result<std::int64_t> mark_all_read(Connection& c, const std::string& user_id, co
 // Any state -> delivered; not_found unless the record is the user's.
 Result<void> acknowledge(Connection& c, const std::string& user_id, const std::string& recipient_id,
                          core::WallTime at);
+// One receipt of a run given to acknowledge_all.
+struct Receipt {
+  std::string_view user_id;
+  std::string_view recipient_id;
+  core::WallTime at;
+};
+// acknowledge for a run of receipts in one statement: answers, for each, whether it named
+// a record of its user (acknowledge's not_found otherwise).
+Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Receipt>& receipts);
 // attempts + 1, pending, next_attempt_at = deadline for each undelivered id; answers the count.
 Result<std::int64_t> record_sent(Connection& c, const std::vector<std::string>& recipient_ids,
                                  core::WallTime ack_deadline);

@@ -36,6 +36,43 @@ template <class T, class Body> Result<T> in_write_transaction(Connection& conn, 
 
 } // namespace
 
+// A receipt (acknowledge). Alone it runs as one UPDATE; the writer gives a run of
+// consecutive receipts to queries::acknowledge_all instead, which is one statement for all.
+class ReceiptJob final : public Job {
+public:
+  ReceiptJob(std::string user_id, std::string recipient_id, core::WallTime at, Callback<void> done)
+      : user_id_(std::move(user_id)), recipient_id_(std::move(recipient_id)), at_(at),
+        done_(std::move(done)) {}
+
+  bool single_statement() const override { return true; }
+  ReceiptJob* as_receipt() override { return this; }
+  queries::Receipt receipt() const { return {user_id_, recipient_id_, at_}; }
+  void set_result(Result<void> result) { result_.emplace(std::move(result)); }
+
+  bool run(Connection& conn) override {
+    result_.emplace(queries::acknowledge(conn, user_id_, recipient_id_, at_));
+    return result_->ok();
+  }
+  void finish(const StoreError* commit_error) override {
+    if (!result_) {
+      result_.emplace(commit_error ? *commit_error : StoreError{StoreErrc::io, "request was not run"});
+    } else if (commit_error && result_->ok()) {
+      result_.emplace(*commit_error);
+    }
+    if (done_) done_(std::move(*result_));
+  }
+  void reject(StoreError error) override {
+    if (done_) done_(Result<void>(std::move(error)));
+  }
+
+private:
+  std::string user_id_;
+  std::string recipient_id_;
+  core::WallTime at_;
+  Callback<void> done_;
+  std::optional<Result<void>> result_;
+};
+
 Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_view url,
                                                                  SqliteOptions options) {
   const auto path = sqlite_path_from_url(url);
@@ -139,7 +176,21 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch)
     if (auto r = c.run("BEGIN IMMEDIATE"); !r) {
       commit_error = r.error();
     } else {
-      for (auto& job : batch) {
+      for (std::size_t i = 0; i < batch.size();) {
+        // A run of receipts: one statement (which SQLite undoes alone if it fails).
+        std::size_t run_end = i;
+        while (run_end < batch.size() && batch[run_end]->as_receipt())
+          ++run_end;
+        if (run_end - i > 1) {
+          run_receipts(c, batch, i, run_end);
+          i = run_end;
+          if (sqlite3_get_autocommit(c.handle())) {
+            commit_error = StoreError{StoreErrc::io, "transaction aborted by a failing request"};
+            break;
+          }
+          continue;
+        }
+        auto& job = batch[i++];
         const bool savepoint = !job->single_statement();
         if (auto r = savepoint ? c.run("SAVEPOINT request") : Result<void>{}; !r) {
           commit_error = r.error();
@@ -167,6 +218,25 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch)
   // Outside the lock: a callback may take its time or submit new requests.
   for (auto& job : batch)
     job->finish(commit_error ? &*commit_error : nullptr);
+}
+
+void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<Job>>& batch,
+                                    std::size_t begin, std::size_t end) {
+  std::vector<queries::Receipt> receipts;
+  receipts.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i)
+    receipts.push_back(batch[i]->as_receipt()->receipt());
+  auto found = queries::acknowledge_all(c, receipts);
+  for (std::size_t i = begin; i < end; ++i) {
+    ReceiptJob& job = *batch[i]->as_receipt();
+    if (!found) {
+      job.set_result(found.error());
+    } else if ((*found)[i - begin]) {
+      job.set_result({});
+    } else {
+      job.set_result(StoreError{StoreErrc::not_found, "no such recipient record"});
+    }
+  }
 }
 
 void SqliteRepository::reader_main() {
@@ -276,9 +346,8 @@ void SqliteRepository::mark_all_read(std::string user_id, core::WallTime at, Cal
 
 void SqliteRepository::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
                                    Callback<void> done) {
-  write<void>([u = std::move(user_id), r = std::move(recipient_id),
-               at](Connection& c) { return queries::acknowledge(c, u, r, at); },
-              std::move(done), /*single_statement=*/true);
+  submit(*write_queue_,
+         std::make_unique<ReceiptJob>(std::move(user_id), std::move(recipient_id), at, std::move(done)));
 }
 
 void SqliteRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,

@@ -75,6 +75,9 @@ private:
   void reader_main();
   // Runs one group-commit transaction over `batch`, then delivers every outcome.
   void run_write_batch(std::vector<std::unique_ptr<Job>>& batch);
+  // Applies the receipts batch[begin, end) in one statement and records each outcome.
+  void run_receipts(Connection& c, std::vector<std::unique_ptr<Job>>& batch, std::size_t begin,
+                    std::size_t end);
   Connection& reader_conn();
 
   std::unique_ptr<Connection> writer_conn_;
