@@ -53,9 +53,21 @@ Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Recei
   std::string json = "[";
   std::vector<std::optional<std::int64_t>> ids;
   ids.reserve(receipts.size());
+  // A repeated receipt (same record and user) is left out: with several matches SQLite
+  // would take any one's time, and the first delivered_at must stay.
+  std::unordered_map<std::int64_t, std::string_view> first_user;
+  std::vector<std::size_t> singles;
   for (const auto& r : receipts) {
     ids.push_back(parse_id(r.recipient_id));
     if (!ids.back()) continue;
+    // SQLite's JSON text ends at an escaped NUL: such a user id takes the one-by-one UPDATE.
+    if (r.user_id.find('\0') != std::string_view::npos) {
+      singles.push_back(ids.size() - 1);
+      continue;
+    }
+    if (const auto [it, added] = first_user.try_emplace(*ids.back(), r.user_id);
+        !added && it->second == r.user_id)
+      continue;
     if (json.size() > 1) json += ',';
     fmt::format_to(std::back_inserter(json), "[{},\"", *ids.back());
     for (const char ch : r.user_id) {
@@ -91,6 +103,12 @@ Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Recei
   for (std::size_t i = 0; i < receipts.size(); ++i) {
     const auto it = ids[i] ? owner.find(*ids[i]) : owner.end();
     found.push_back(it != owner.end() && it->second == receipts[i].user_id);
+  }
+  for (const std::size_t i : singles) {
+    const auto& r = receipts[i];
+    auto one = acknowledge(c, std::string(r.user_id), std::string(r.recipient_id), r.at);
+    if (!one && one.error().code != StoreErrc::not_found) return one.error();
+    found[i] = one.ok();
   }
   return found;
 }

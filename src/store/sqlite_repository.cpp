@@ -227,6 +227,13 @@ void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<J
   for (std::size_t i = begin; i < end; ++i)
     receipts.push_back(batch[i]->as_receipt()->receipt());
   auto found = queries::acknowledge_all(c, receipts);
+  if (!found && !sqlite3_get_autocommit(c.handle())) {
+    // The statement failed and SQLite undid it alone (malformed input, say): the receipts
+    // run one by one, so that each gets its own outcome as before.
+    for (std::size_t i = begin; i < end && !sqlite3_get_autocommit(c.handle()); ++i)
+      batch[i]->run(c);
+    return;
+  }
   for (std::size_t i = begin; i < end; ++i) {
     ReceiptJob& job = *batch[i]->as_receipt();
     if (!found) {

@@ -62,14 +62,16 @@ TEST_P(Delivery, AcknowledgeIsIdempotentAndKeepsTheFirstTime) {
 // Receipts queued together reach the writer as one run (one statement): each still gets
 // its own outcome, exactly as one by one.
 TEST_P(Delivery, ReceiptsInOneBatchEachGetTheirOutcome) {
-  const auto n = send({"u1", "u2", "we\"ird\\id\n"});
+  const std::string nul("nul\0id", 6);
+  const auto n = send({"u1", "u2", "we\"ird\\id\n", nul});
   const auto r1 = n.recipients[0].recipient_id, r2 = n.recipients[1].recipient_id;
-  const auto r3 = n.recipients[2].recipient_id;
+  const auto r3 = n.recipients[2].recipient_id, r4 = n.recipients[3].recipient_id;
   const auto t1 = clock_.wall_now();
   ASSERT_TRUE(ack("u2", r2)); // delivered before: stays delivered with its first time
   clock_.advance(seconds(5));
   std::vector<std::pair<std::string, std::string>> acks = {
-      {"u1", r1}, {"u1", r1}, {"u2", r1}, {"u2", r2}, {"u1", "999999"}, {"u1", "x"}, {"we\"ird\\id\n", r3}};
+      {"u1", r1}, {"u1", r1}, {"u2", r1}, {"u2", r2}, {"u1", "999999"}, {"u1", "x"}, {"we\"ird\\id\n", r3},
+      {nul, r4},  {"nul", r4}};
   std::vector<std::promise<Result<void>>> results(acks.size());
   {
     WriterGate gate(*repo_);
@@ -86,11 +88,12 @@ TEST_P(Delivery, ReceiptsInOneBatchEachGetTheirOutcome) {
     }
     ok.push_back(r.ok());
   }
-  EXPECT_EQ(ok, (std::vector<bool>{true, true, false, true, false, false, true}));
+  EXPECT_EQ(ok, (std::vector<bool>{true, true, false, true, false, false, true, true, false}));
   EXPECT_EQ(record("u1", r1).delivery_status, DeliveryStatus::delivered);
   EXPECT_EQ(record("u1", r1).delivered_at, clock_.wall_now());
   EXPECT_EQ(record("u2", r2).delivered_at, t1);
   EXPECT_EQ(record("we\"ird\\id\n", r3).delivery_status, DeliveryStatus::delivered);
+  EXPECT_EQ(record(nul, r4).delivery_status, DeliveryStatus::delivered);
   EXPECT_TRUE(undelivered("u1").empty());
 }
 
