@@ -5,7 +5,9 @@
 #include "app/http_router.hpp"
 #include "app/secret.hpp"
 #include "auth/key_set.hpp"
+#include "auth/sign.hpp"
 #include "auth/verifier.hpp"
+#include "core/ids.hpp"
 #include "core/loop_group.hpp"
 #include "notify/service.hpp"
 #include "realtime/gateway.hpp"
@@ -26,6 +28,19 @@
 
 namespace herald::app {
 namespace {
+
+// Signs and verifies one throwaway token before the first client comes: OpenSSL loads its
+// provider and pages in its signature code on first use (about 2 MB), which the first
+// handshake would otherwise wait for. A throwaway HS256 key serves whatever algorithm is
+// configured: the provider and the hashing are shared.
+void warm_up_signatures() {
+  const auto key = core::random_token(32);
+  auth::VerifierOptions options;
+  options.secret = key;
+  auto verifier = auth::Verifier::create(std::move(options));
+  const auto token = auth::sign({{"sub", "warm-up"}, {"exp", 4'102'444'800}}, auth::Algorithm::HS256, key);
+  if (verifier && token) (void)verifier->verify(*token, std::chrono::system_clock::now());
+}
 
 auth::Verifier make_verifier(const Config& config) {
   auth::VerifierOptions o;
@@ -299,6 +314,7 @@ HeraldServer::~HeraldServer() { stop(); }
 
 uint16_t HeraldServer::start() {
   auto& i = *impl_;
+  warm_up_signatures();
   const auto port = i.http.listen(i.config.server.listen_host, i.config.server.listen_port);
   i.loops.start();
   i.service.start_scheduler();
