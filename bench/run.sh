@@ -206,6 +206,7 @@ const figures = [
   ['server RSS before the ramp', 'connect.server_rss_before', 'B', null],
   ['server RSS after the idle hold', 'connect.server_rss_after_hold', 'B', null],
   ['server memory per idle connection (RSS delta / N)', 'connect.server_bytes_per_connection', 'B', ['<=', 1000]],
+  ['server memory per added connection (the paced ones: RSS delta / their number)', 'connect.server_bytes_per_added_connection', 'B', null],
   ['server CPU while idle (one heartbeat cycle)', 'connect.server_cpu_pct_idle', '%', null],
   ['targeted: achieved rate', 'targeted.achieved_rate', '/s', null],
   ['targeted: API call to receipt p50', 'targeted.delivery_latency.p50_ms', 'ms', null],

@@ -126,10 +126,14 @@ asio::awaitable<void> connect(Run& run) {
   out["handshake_latency"] = run.fleet.handshake.summary();
   out["generator_cpu_pct_ramp"] = cpu.percent();
   auto failed = run.fleet.failures();
+  std::optional<int64_t> rss_mid;
+  std::size_t ready_mid = 0;
   if (paced > 0) {
     // The rest at a fixed offered rate, with the ramped connections held: latency at a load
     // the server is meant to carry, not the queueing of a closed loop at its limit.
     co_await sleep_for(0.5);
+    rss_mid = pid ? process_rss_bytes(*pid) : std::nullopt;
+    ready_mid = run.fleet.ready();
     run.fleet.handshake = Histogram{};
     const auto before = run.fleet.ready();
     finished = false;
@@ -169,6 +173,11 @@ asio::awaitable<void> connect(Run& run) {
     out["server_rss_after_hold"] = *rss2;
     const auto n = std::max<std::size_t>(1, run.fleet.ready());
     out["server_bytes_per_connection"] = std::round(double(*rss2 - *rss0) / double(n));
+    // The paced connections alone: what one more connection costs, without the one-time
+    // costs of the first ones (a hash table's first buckets, the store's page cache).
+    if (rss_mid && run.fleet.ready() > ready_mid)
+      out["server_bytes_per_added_connection"] =
+          std::round(double(*rss2 - *rss_mid) / double(run.fleet.ready() - ready_mid));
   }
   if (server_cpu0 && server_cpu1)
     out["server_cpu_pct_idle"] = round3(100 * (*server_cpu1 - *server_cpu0) / held);
