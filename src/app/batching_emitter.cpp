@@ -84,19 +84,27 @@ void BatchingEmitter::new_notification(const notify::Notification& n,
     std::lock_guard lock(mutex_);
     anyone_batching = !batching_sockets_.empty();
   }
+  // Every frame first: a recipient id the splice cannot take sends the whole notification
+  // the general way (never from our stores), before anything was held for a batch.
+  std::vector<engineio::SharedOutFrame> frames;
+  frames.reserve(recipients.size());
+  for (const auto& r : recipients) {
+    auto frame = encoder.frame(r.recipient_id);
+    if (!frame) return Emitter::new_notification(n, recipients);
+    frames.push_back(std::move(*frame));
+  }
   std::vector<std::string> to_schedule;
   socketio::EncodedBatch batch;
   batch.reserve(recipients.size());
-  for (const auto& r : recipients) {
-    auto frame = encoder.frame(r.recipient_id);
-    if (!frame) return Emitter::new_notification(n, recipients); // not a record id: never from our stores
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    const auto& r = recipients[i];
     socketio::BroadcastOptions options;
     options.rooms.push_back(realtime::user_room(r.user_id));
     if (anyone_batching) {
       if (hold_for_batch(notify::new_notification_event(n, r.user_id, r.recipient_id), to_schedule))
         options.except.emplace_back(realtime::kBatchRoom);
     }
-    batch.emplace_back(std::move(options), socketio::EncodedPacket{std::move(*frame)});
+    batch.emplace_back(std::move(options), socketio::EncodedPacket{std::move(frames[i])});
   }
   nsp_.broadcast_encoded(std::move(batch));
   schedule_flushes(to_schedule);

@@ -36,10 +36,9 @@ public:
 // Body: Result<T>(Connection&).
 template <class T, class Body> class TypedJob final : public Job {
 public:
-  TypedJob(Body body, notify::Callback<T> done, bool single_statement = false, bool lazy = false)
-      : body_(std::move(body)), done_(std::move(done)), single_statement_(single_statement), lazy_(lazy) {}
+  TypedJob(Body body, notify::Callback<T> done, bool lazy = false)
+      : body_(std::move(body)), done_(std::move(done)), lazy_(lazy) {}
 
-  bool single_statement() const override { return single_statement_; }
   bool lazy() const override { return lazy_; }
 
   bool run(Connection& conn) override {
@@ -70,7 +69,6 @@ private:
   Body body_;
   notify::Callback<T> done_;
   std::optional<notify::Result<T>> result_;
-  bool single_statement_;
   bool lazy_;
 };
 

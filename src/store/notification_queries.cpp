@@ -18,7 +18,7 @@ namespace {
 Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Targets& targets,
                                std::int64_t created_ms, std::optional<std::int64_t> deadline_ms) {
   // Explicit users may be unknown to the directory yet: they still receive, and get a
-  // directory row so that the recipients' foreign key holds.
+  // directory row (every recipient is a users row; schema v2 relies on it, see migrations).
   auto ensure = c.prepare("INSERT OR IGNORE INTO users (id) VALUES (?1)");
   if (!ensure) return ensure.error();
   auto one =

@@ -73,8 +73,9 @@ Result<std::vector<notify::InboxItem>> due_deliveries(Connection& c, core::WallT
 // Retry state machine step; false when the record is already delivered.
 Result<bool> update_delivery(Connection& c, const std::string& recipient_id, notify::DeliveryStatus status,
                              std::optional<core::WallTime> next_attempt_at);
-// Pending/failed records of the user, oldest first.
+// The users with pending/failed records.
 Result<std::vector<std::string>> users_with_undelivered(Connection& c);
+// Pending/failed records of the user, oldest first.
 Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const std::string& user_id,
                                                             int limit);
 

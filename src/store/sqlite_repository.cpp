@@ -150,10 +150,8 @@ void SqliteRepository::submit(JobQueue& queue, std::unique_ptr<Job> job) {
   }
 }
 
-template <class T, class Body>
-void SqliteRepository::write(Body body, Callback<T> done, bool single_statement, bool lazy) {
-  submit(*write_queue_,
-         std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), single_statement, lazy));
+template <class T, class Body> void SqliteRepository::write(Body body, Callback<T> done, bool lazy) {
+  submit(*write_queue_, std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), lazy));
 }
 
 template <class T, class Body> void SqliteRepository::read(Body body, Callback<T> done) {
@@ -291,7 +289,7 @@ void SqliteRepository::upsert_user(notify::UserUpdate update, Callback<notify::U
 void SqliteRepository::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
   write<notify::UpsertUserResult>(
       [u = std::move(update)](Connection& c) { return queries::upsert_user(c, u); }, std::move(done),
-      /*single_statement=*/false, /*lazy=*/true);
+      /*lazy=*/true);
 }
 
 void SqliteRepository::get_user(std::string user_id, Callback<notify::User> done) {

@@ -66,9 +66,8 @@ private:
   SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options);
 
-  // `single_statement`: see Job::single_statement.
-  template <class T, class Body>
-  void write(Body body, notify::Callback<T> done, bool single_statement = false, bool lazy = false);
+  // `lazy`: see Job::lazy.
+  template <class T, class Body> void write(Body body, notify::Callback<T> done, bool lazy = false);
   template <class T, class Body> void read(Body body, notify::Callback<T> done);
   void submit(JobQueue& queue, std::unique_ptr<Job> job);
   void writer_main();

@@ -1,7 +1,7 @@
 #pragma once
 // One WebSocket connection after the upgrade: reactor-style reads into the loop's shared
 // buffer (nothing is allocated per idle connection), and corked writes: every frame queued
-// during one loop iteration leaves in a single writev.
+// during one loop iteration leaves in a single sendmsg.
 //
 // The socket is not an Asio object: each loop keeps one epoll set of its WebSockets, and
 // only that set's descriptor is registered with Asio. An idle connection then costs a
