@@ -3,6 +3,7 @@
 #include "transport/http_connection.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -49,10 +50,23 @@ void PendingUpgrade::reject(unsigned status, std::string_view body) {
 }
 
 struct HttpServer::Acceptor {
-  explicit Acceptor(asio::io_context& loop) : acceptor(loop) {}
+  explicit Acceptor(asio::io_context& loop) : acceptor(loop), pause(loop) {}
   tcp::acceptor acceptor;
-  tcp::endpoint peer; // of the accept in flight (one at a time)
+  tcp::endpoint peer;            // of the accept in flight (one at a time)
+  asio::steady_timer pause;      // between attempts while the process is out of descriptors
+  uint64_t refused_in_a_row = 0; // accepts that failed for want of descriptors
 };
+
+namespace {
+// The listening socket stays readable while connections wait in its backlog, so accepting
+// again at once would spin a core for as long as no descriptor frees up.
+constexpr std::chrono::milliseconds kOutOfDescriptorsPause{100};
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+} // namespace
 
 HttpServer::HttpServer(core::LoopGroup& loops, HttpHandler& handler, HttpLimits limits)
     : loops_(loops), handler_(handler), limits_(limits) {}
@@ -95,10 +109,23 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port) {
 void HttpServer::accept_next(Acceptor& acc) {
   acc.acceptor.async_accept(acc.peer, [this, &acc](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acc.acceptor.is_open()) return;
+    if (ec && out_of_descriptors(ec)) {
+      // Logged once per spell; the connection waits in the backlog meanwhile.
+      if (acc.refused_in_a_row++ == 0)
+        spdlog::warn("accept: {}; trying again every {} ms", ec.message(), kOutOfDescriptorsPause.count());
+      acc.pause.expires_after(kOutOfDescriptorsPause);
+      acc.pause.async_wait([this, &acc](const boost::system::error_code& wait_ec) {
+        if (!wait_ec && acc.acceptor.is_open()) accept_next(acc);
+      });
+      return;
+    }
     if (ec) {
-      // Out of descriptors and similar: log, then keep accepting.
-      spdlog::warn("accept: {}", ec.message());
+      spdlog::warn("accept: {}", ec.message()); // this connection only (aborted by its peer, say)
     } else {
+      if (acc.refused_in_a_row > 0) {
+        spdlog::info("accept: descriptors available again after {} refused attempts", acc.refused_in_a_row);
+        acc.refused_in_a_row = 0;
+      }
       std::make_shared<HttpConnection>(std::move(socket), acc.peer, handler_, limits_)->start();
     }
     accept_next(acc);
@@ -111,6 +138,7 @@ void HttpServer::stop() {
     asio::post(a->acceptor.get_executor(), [a] {
       boost::system::error_code ec;
       a->acceptor.close(ec);
+      a->pause.cancel();
     });
   }
 }

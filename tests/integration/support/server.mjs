@@ -266,17 +266,21 @@ class Server {
  *   args:    extra `--section.key=value` flags
  *   threads: event loops (default HERALD_IT_THREADS, else 2)
  *   env:     HERALD_* variables for the server (the caller's are not passed on)
+ *   maxFiles: the process's open-file limit (soft and hard, set by prlimit), if given
  * Unless args set --auth.jwt_secret, the server generates herald.secret in its directory.
  */
-export async function startHerald({ args = [], threads = THREADS, env = {} } = {}) {
+export async function startHerald({ args = [], threads = THREADS, env = {}, maxFiles } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-it-'));
+  // prlimit sets the limit and then execs herald: the process id stays the server's.
+  const limit = maxFiles ? [`--nofile=${maxFiles}`, '--', heraldBinary()] : [];
   const server = new Server({
     kind: 'herald',
-    binary: heraldBinary(),
+    binary: maxFiles ? 'prlimit' : heraldBinary(),
     dir,
     env,
     label: 'herald serve',
     argsFor: (port) => [
+      ...limit,
       'serve',
       `--server.listen=127.0.0.1:${port}`,
       '--port-file',
