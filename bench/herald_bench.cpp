@@ -9,6 +9,7 @@
 #include "loadgen/proc_stats.hpp"
 #include "loadgen/producer.hpp"
 #include "loadgen/scenarios.hpp"
+#include <algorithm>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -61,7 +62,9 @@ int run(const hb::Options& options) {
     po.host = host_header;
     po.auth_header = options.api_key.empty() ? "Authorization: Bearer " + options.producer_token
                                              : "X-Api-Key: " + options.api_key;
-    po.connections = options.api_connections;
+    // A burst is posted all at once, as a producer with a burst to send would: the server
+    // may then store and deliver its broadcasts together.
+    po.connections = std::max(options.api_connections, options.burst_size);
     producer = std::make_unique<hb::Producer>(io, po);
   }
 

@@ -21,7 +21,7 @@ std::string usage() {
   --hold S                   seconds to hold the connections idle (10)
   --server-pid PID           sample the server's VmRSS and CPU time from /proc
   --producer-token JWT | --api-key K     producer credentials for POST /api/v1/notifications
-  --api-connections C        keep-alive HTTP connections of the producer (4)
+  --api-connections C        keep-alive HTTP connections of the producer (4; at least --burst)
   --notify-rate R --notify-seconds S     targeted: R notifications per second for S seconds (1000, 10)
   --broadcast-repeat N       broadcast: repetitions (3)     --burst K   burst: broadcasts back to back (10)
   --drain S                  longest wait for late receipts (10)
