@@ -76,37 +76,59 @@ std::optional<engineio::SharedOutFrame> NewNotificationEncoder::frame(std::strin
       {packet_head_, std::string_view(digits.data(), end - digits.data()), head_, recipient_id, kTail});
 }
 
+namespace {
+// notification:new for each recipient's room, each frame built on the loop that has the
+// recipient's sockets (and only there).
+class NewNotificationFanout final : public socketio::RoomFanout {
+public:
+  NewNotificationFanout(std::string_view nsp, const notify::Notification& n,
+                        std::vector<notify::RecipientRef> recipients, std::vector<bool> held)
+      : encoder_(nsp, n), recipients_(std::move(recipients)), held_(std::move(held)) {}
+
+  std::size_t size() const override { return recipients_.size(); }
+  std::string_view room(std::size_t i, std::string& scratch) const override {
+    scratch.assign(realtime::kUserRoomPrefix).append(recipients_[i].user_id);
+    return scratch;
+  }
+  // Held for the batch of the user's opted-in sockets: the others get it now.
+  std::string_view except(std::size_t i) const override {
+    return !held_.empty() && held_[i] ? realtime::kBatchRoom : std::string_view{};
+  }
+  socketio::EncodedPacket packet(std::size_t i) const override {
+    auto frame = encoder_.frame(recipients_[i].recipient_id);
+    if (!frame) return {};
+    return {std::move(*frame)};
+  }
+
+private:
+  const NewNotificationEncoder encoder_;
+  const std::vector<notify::RecipientRef> recipients_;
+  const std::vector<bool> held_; // empty when no socket batches
+};
+} // namespace
+
 void BatchingEmitter::new_notification(const notify::Notification& n,
                                        const std::vector<notify::RecipientRef>& recipients) {
-  const NewNotificationEncoder encoder(nsp_.name(), n);
+  // A recipient id the splice cannot take sends the whole notification the general way
+  // (never from our stores), before anything was held for a batch.
+  for (const auto& r : recipients)
+    if (!notify::ack_id_for_recipient(r.recipient_id)) return Emitter::new_notification(n, recipients);
   bool anyone_batching;
   {
     std::lock_guard lock(mutex_);
     anyone_batching = !batching_sockets_.empty();
   }
-  // Every frame first: a recipient id the splice cannot take sends the whole notification
-  // the general way (never from our stores), before anything was held for a batch.
-  std::vector<engineio::SharedOutFrame> frames;
-  frames.reserve(recipients.size());
-  for (const auto& r : recipients) {
-    auto frame = encoder.frame(r.recipient_id);
-    if (!frame) return Emitter::new_notification(n, recipients);
-    frames.push_back(std::move(*frame));
-  }
   std::vector<std::string> to_schedule;
-  socketio::EncodedBatch batch;
-  batch.reserve(recipients.size());
-  for (std::size_t i = 0; i < recipients.size(); ++i) {
-    const auto& r = recipients[i];
-    socketio::BroadcastOptions options;
-    options.rooms.push_back(realtime::user_room(r.user_id));
-    if (anyone_batching) {
-      if (hold_for_batch(notify::new_notification_event(n, r.user_id, r.recipient_id), to_schedule))
-        options.except.emplace_back(realtime::kBatchRoom);
+  std::vector<bool> held;
+  if (anyone_batching) {
+    held.resize(recipients.size());
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+      const auto& r = recipients[i];
+      held[i] = hold_for_batch(notify::new_notification_event(n, r.user_id, r.recipient_id), to_schedule);
     }
-    batch.emplace_back(std::move(options), socketio::EncodedPacket{std::move(frames[i])});
   }
-  nsp_.broadcast_encoded(std::move(batch));
+  // The loops read the recipients after this returns: the fan-out keeps a copy.
+  nsp_.fan_out(std::make_shared<const NewNotificationFanout>(nsp_.name(), n, recipients, std::move(held)));
   schedule_flushes(to_schedule);
 }
 

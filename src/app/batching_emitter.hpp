@@ -26,7 +26,8 @@ public:
                   std::chrono::milliseconds batch_window, std::chrono::milliseconds ack_timeout);
 
   void to_users(std::vector<notify::UserEvent> events) override;
-  // Serializes the payload once and splices each recipient's ids into it.
+  // Serializes the payload once; each loop splices in the ids of the recipients it has
+  // sockets for.
   void new_notification(const notify::Notification& n,
                         const std::vector<notify::RecipientRef>& recipients) override;
   // The recipient ids acknowledged by the Socket.IO ack of a notification:batch, if

@@ -10,7 +10,7 @@
 namespace herald::realtime {
 namespace json = boost::json;
 
-std::string user_room(std::string_view user_id) { return "user:" + std::string(user_id); }
+std::string user_room(std::string_view user_id) { return std::string(kUserRoomPrefix).append(user_id); }
 std::string dept_room(std::string_view dept_id) { return "dept:" + std::string(dept_id); }
 std::string batch_user_room(std::string_view user_id) { return "batch:user:" + std::string(user_id); }
 

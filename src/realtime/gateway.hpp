@@ -19,6 +19,7 @@ namespace herald::realtime {
 
 inline constexpr std::string_view kNamespace = "/notifications";
 
+inline constexpr std::string_view kUserRoomPrefix = "user:";
 std::string user_room(std::string_view user_id);
 std::string dept_room(std::string_view dept_id);
 inline constexpr std::string_view kBroadcastRoom = "broadcast";

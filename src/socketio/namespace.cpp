@@ -92,6 +92,30 @@ void Namespace::broadcast_encoded(EncodedBatch packets) {
   }
 }
 
+void Namespace::fan_out(std::shared_ptr<const RoomFanout> fanout) {
+  auto& loops = server_.loops();
+  for (std::size_t i = 0; i < loops.size(); ++i)
+    loops.post(i, [this, i, fanout] { fan_out_local(i, *fanout); });
+}
+
+void Namespace::fan_out_local(std::size_t loop, const RoomFanout& fanout) {
+  auto& state = loops_[loop];
+  std::string scratch;
+  for (std::size_t i = 0; i < fanout.size(); ++i) {
+    auto it = state.rooms.find(fanout.room(i, scratch));
+    if (it == state.rooms.end()) continue;
+    const auto except = fanout.except(i);
+    EncodedPacket frames;
+    for (auto* s : it->second) {
+      if (!except.empty() && s->in(except)) continue;
+      if (frames.empty()) frames = fanout.packet(i);
+      auto& session = s->client().session();
+      for (const auto& f : frames)
+        session.send(f);
+    }
+  }
+}
+
 void Namespace::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {
   BroadcastOperator(*this, {}).emit(event, std::move(args), std::move(attachments));
 }
