@@ -32,14 +32,14 @@ std::string encode_cursor(const InboxCursor& cursor);
 // nullopt for text that encode_cursor did not produce.
 std::optional<InboxCursor> decode_cursor(std::string_view text);
 
-// The columns read_item() expects, over `recipients r`, `notifications n` and
-// `notification_types t` joined as kItemFrom does.
+// The columns read_item() expects, over `recipients r`, `users u`, `notifications n` and
+// `notification_types t` joined as HERALD_ITEM_FROM does.
 #define HERALD_ITEM_COLUMNS                                                                                  \
-  "r.id, r.notification_id, r.user_id, r.status, r.attempts, r.next_attempt_at, r.delivered_at, r.read_at, " \
+  "r.id, r.notification_id, u.id, r.status, r.attempts, r.next_attempt_at, r.delivered_at, r.read_at, "      \
   "n.title, n.content, n.content_html, n.sender_id, n.sender_username, n.sender_display_name, "              \
   "n.created_at, t.id, t.name, t.icon, t.color"
 #define HERALD_ITEM_FROM                                                                                     \
-  " FROM recipients r JOIN notifications n ON n.id = r.notification_id"                                      \
+  " FROM recipients r JOIN users u ON u.key = r.user_key JOIN notifications n ON n.id = r.notification_id"   \
   " JOIN notification_types t ON t.id = n.type_id "
 
 // One row selected with HERALD_ITEM_COLUMNS.

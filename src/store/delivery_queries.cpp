@@ -37,7 +37,7 @@ Result<void> acknowledge(Connection& c, const std::string& user_id, const std::s
   // delivered_at stays, and the call succeeds (idempotent).
   auto st =
       c.prepare("UPDATE recipients SET status = 'delivered', delivered_at = COALESCE(delivered_at, ?3), "
-                "next_attempt_at = NULL WHERE id = ?1 AND user_id = ?2");
+                "next_attempt_at = NULL WHERE id = ?1 AND user_key = (SELECT key FROM users WHERE id = ?2)");
   if (!st) return st.error();
   st->bind(1, *id);
   st->bind(2, user_id);
@@ -84,13 +84,14 @@ Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Recei
   }
   json += ']';
   // As in acknowledge: the first delivered_at stays. RETURNING names the records that
-  // matched id and user; the other receipts are not_found.
+  // matched id and user; the other receipts are not_found. RETURNING may not name the
+  // FROM tables, so the owner's id is looked up by key there.
   auto st = c.prepare(
       "UPDATE recipients SET status = 'delivered', delivered_at = COALESCE(delivered_at, a.at), "
       "next_attempt_at = NULL "
       "FROM (SELECT value ->> 0 AS id, value ->> 1 AS user_id, value ->> 2 AS at FROM json_each(?1)) AS a "
-      "WHERE recipients.id = a.id AND recipients.user_id = a.user_id RETURNING recipients.id, "
-      "recipients.user_id");
+      "WHERE recipients.id = a.id AND recipients.user_key = (SELECT key FROM users WHERE id = a.user_id) "
+      "RETURNING recipients.id, (SELECT id FROM users WHERE key = recipients.user_key)");
   if (!st) return st.error();
   st->bind(1, json);
   std::unordered_map<std::int64_t, std::string> owner;
@@ -176,7 +177,8 @@ Result<bool> update_delivery(Connection& c, const std::string& recipient_id, Del
 Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const std::string& user_id,
                                                             int limit) {
   auto st = c.prepare("SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
-                      "WHERE r.user_id = ?1 AND r.status IN ('pending', 'failed') "
+                      "WHERE r.user_key = (SELECT key FROM users WHERE id = ?1) "
+                      "AND r.status IN ('pending', 'failed') "
                       "ORDER BY r.created_at, r.id LIMIT ?2");
   if (!st) return st.error();
   st->bind(1, user_id);
@@ -185,8 +187,10 @@ Result<std::vector<notify::InboxItem>> undelivered_for_user(Connection& c, const
 }
 
 Result<std::vector<std::string>> users_with_undelivered(Connection& c) {
-  // Walks the partial index of undelivered records, which is ordered by user.
-  auto st = c.prepare("SELECT DISTINCT user_id FROM recipients WHERE status IN ('pending', 'failed')");
+  // Walks the partial index of undelivered records, which is ordered by user key: each
+  // distinct key is then one lookup in users.
+  auto st = c.prepare("SELECT u.id FROM (SELECT DISTINCT user_key FROM recipients "
+                      "WHERE status IN ('pending', 'failed')) AS k JOIN users u ON u.key = k.user_key");
   if (!st) return st.error();
   std::vector<std::string> users;
   int rc;

@@ -20,7 +20,8 @@ constexpr int kMaxPage = 1000;
 // last item, so inserts and read changes between pages cause neither gaps nor repeats.
 // The unread variants name the partial index's condition, so SQLite walks it.
 std::string inbox_sql(int filter, bool after) {
-  std::string sql = "SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_id = ?1";
+  std::string sql = "SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
+                    "WHERE r.user_key = (SELECT key FROM users WHERE id = ?1)";
   if (filter == 1) sql += " AND r.read_at IS NULL";
   if (filter == 2) sql += " AND r.read_at IS NOT NULL";
   if (after) sql += " AND (r.created_at, r.id) < (?2, ?3)";
@@ -46,7 +47,8 @@ struct OwnedRecord {
 Result<OwnedRecord> find_owned(Connection& c, const std::string& user_id, const std::string& recipient_id) {
   const auto id = parse_id(recipient_id);
   if (!id) return StoreError{StoreErrc::not_found, "no such recipient record"};
-  auto st = c.prepare("SELECT notification_id, read_at FROM recipients WHERE id = ?1 AND user_id = ?2");
+  auto st = c.prepare("SELECT notification_id, read_at FROM recipients WHERE id = ?1 "
+                      "AND user_key = (SELECT key FROM users WHERE id = ?2)");
   if (!st) return st.error();
   st->bind(1, *id);
   st->bind(2, user_id);
@@ -104,7 +106,8 @@ Result<notify::InboxPage> list_inbox(Connection& c, const notify::InboxQuery& qu
 }
 
 Result<std::int64_t> unread_count(Connection& c, const std::string& user_id) {
-  auto st = c.prepare("SELECT count(*) FROM recipients WHERE user_id = ?1 AND read_at IS NULL");
+  auto st = c.prepare("SELECT count(*) FROM recipients "
+                      "WHERE user_key = (SELECT key FROM users WHERE id = ?1) AND read_at IS NULL");
   if (!st) return st.error();
   st->bind(1, user_id);
   if (const int rc = st->step(); rc != SQLITE_ROW) return c.error(rc, "unread count");
@@ -136,7 +139,8 @@ Result<notify::ReadChange> mark_unread(Connection& c, const std::string& user_id
 }
 
 Result<std::int64_t> mark_all_read(Connection& c, const std::string& user_id, core::WallTime at) {
-  auto st = c.prepare("UPDATE recipients SET read_at = ?2 WHERE user_id = ?1 AND read_at IS NULL");
+  auto st = c.prepare("UPDATE recipients SET read_at = ?2 "
+                      "WHERE user_key = (SELECT key FROM users WHERE id = ?1) AND read_at IS NULL");
   if (!st) return st.error();
   st->bind(1, user_id);
   st->bind(2, to_ms(at));

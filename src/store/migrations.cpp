@@ -118,7 +118,76 @@ CREATE INDEX recipients_undelivered ON recipients(user_id, created_at, id)
   WHERE status IN ('pending', 'failed');
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
+// v3: recipients name their user by an integer key, users.key, instead of the id text.
+// The three user-keyed recipient indexes (inbox, unread, undelivered) and the UNIQUE
+// constraint compare integers then, and a broadcast inserts in key order: the b-tree
+// inserts were most of the cost of a recipient (herald-store-bench FanOut: BENCH_FANOUT).
+// users.key is an INTEGER PRIMARY KEY, an alias of the rowid, which VACUUM never
+// renumbers (an implicit rowid may change, and would silently move every record to
+// another user); it starts as the old implicit rowid. users.id stays the public id.
+// Order matters with foreign_keys=ON, which a transaction cannot switch off:
+// user_departments references users(id) ON DELETE CASCADE, so dropping users first would
+// delete every membership. The new tables are built beside the old ones, the old dropped
+// children first, and the renames rewrite the REFERENCES to users_v3 (SQLite >= 3.26).
+// Recipient ids are unchanged (they are on the wire).
+constexpr const char* kV3 = R"sql(
+CREATE TABLE users_v3 (
+  key          INTEGER PRIMARY KEY,
+  id           TEXT NOT NULL UNIQUE,
+  username     TEXT NOT NULL DEFAULT '',
+  display_name TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO users_v3 (key, id, username, display_name)
+  SELECT rowid, id, username, display_name FROM users ORDER BY rowid;
+-- v2 did not enforce that a record's user has a users row: one that lacks it gets it
+-- rather than losing its records.
+INSERT OR IGNORE INTO users_v3 (id) SELECT DISTINCT user_id FROM recipients ORDER BY user_id;
+
+CREATE TABLE user_departments_v3 (
+  department TEXT NOT NULL,
+  user_id    TEXT NOT NULL REFERENCES users_v3(id) ON DELETE CASCADE,
+  PRIMARY KEY (department, user_id)
+) WITHOUT ROWID;
+INSERT INTO user_departments_v3 (department, user_id) SELECT department, user_id FROM user_departments;
+
+CREATE TABLE recipients_v3 (
+  id              INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+  -- Always a users(key): not declared as a foreign key (see v2).
+  user_key        INTEGER NOT NULL,
+  -- A copy of notifications.created_at, so that the inbox indexes can order by it.
+  created_at      INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'delivered', 'failed', 'permanent_failure')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  delivered_at    INTEGER,
+  read_at         INTEGER,
+  UNIQUE (notification_id, user_key)
+);
+INSERT INTO recipients_v3 (id, notification_id, user_key, created_at, status, attempts, next_attempt_at,
+                           delivered_at, read_at)
+  SELECT r.id, r.notification_id, u.key, r.created_at, r.status, r.attempts, r.next_attempt_at,
+         r.delivered_at, r.read_at
+  FROM recipients r JOIN users_v3 u ON u.id = r.user_id ORDER BY r.id;
+
+DROP TABLE recipients;
+DROP TABLE user_departments;
+DROP TABLE users;
+ALTER TABLE users_v3 RENAME TO users;
+ALTER TABLE user_departments_v3 RENAME TO user_departments;
+ALTER TABLE recipients_v3 RENAME TO recipients;
+
+CREATE INDEX user_departments_by_user ON user_departments(user_id);
+CREATE INDEX recipients_inbox ON recipients(user_key, created_at DESC, id DESC);
+CREATE INDEX recipients_unread ON recipients(user_key, created_at DESC, id DESC) WHERE read_at IS NULL;
+CREATE INDEX recipients_due ON recipients(next_attempt_at, id)
+  WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL;
+CREATE INDEX recipients_undelivered ON recipients(user_key, created_at, id)
+  WHERE status IN ('pending', 'failed');
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations = {kV1, kV2, kV3};
 
 } // namespace
 

@@ -14,16 +14,16 @@ namespace {
 // Inserts the recipient records of notification `id`, each user once, in target order:
 // explicit users, then departments, then everyone. Departments and broadcast are one
 // INSERT ... SELECT each (a broadcast to 19,000 users is one statement, not 19,000); the
-// UNIQUE (notification_id, user_id) constraint drops a user a later target names again.
+// UNIQUE (notification_id, user_key) constraint drops a user a later target names again.
 Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Targets& targets,
                                std::int64_t created_ms, std::optional<std::int64_t> deadline_ms) {
   // Explicit users may be unknown to the directory yet: they still receive, and get a
-  // directory row (every recipient is a users row; schema v2 relies on it, see migrations).
+  // directory row (every recipient is a users row, and names it by its key).
   auto ensure = c.prepare("INSERT OR IGNORE INTO users (id) VALUES (?1)");
   if (!ensure) return ensure.error();
   auto one =
-      c.prepare("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
-                "VALUES (?1, ?2, ?3, ?4)");
+      c.prepare("INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
+                "VALUES (?1, (SELECT key FROM users WHERE id = ?2), ?3, ?4)");
   if (!one) return one.error();
   for (const auto& user : targets.users) {
     if (user.empty()) return StoreError{StoreErrc::invalid, "empty user id in targets"};
@@ -37,7 +37,7 @@ Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Tar
     if (const int rc = one->step(); rc != SQLITE_DONE) return c.error(rc, "insert recipient");
     one->reset();
   }
-  // ORDER BY user id: the inbox indexes, keyed by user, are then filled in key order.
+  // ORDER BY user key: the inbox indexes, keyed by user, are then filled in key order.
   auto run_select = [&](const char* sql, const std::string* department) -> Result<void> {
     auto st = c.prepare(sql);
     if (!st) return st.error();
@@ -50,17 +50,18 @@ Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Tar
     return {};
   };
   for (const auto& dept : targets.departments) {
-    auto r =
-        run_select("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
-                   "SELECT ?1, user_id, ?2, ?3 FROM user_departments WHERE department = ?4 ORDER BY user_id",
-                   &dept);
+    auto r = run_select(
+        "INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
+        "SELECT ?1, u.key, ?2, ?3 FROM user_departments d JOIN users u ON u.id = d.user_id "
+        "WHERE d.department = ?4 ORDER BY u.key",
+        &dept);
     if (!r) return r.error();
   }
   if (targets.broadcast) {
-    auto r =
-        run_select("INSERT OR IGNORE INTO recipients (notification_id, user_id, created_at, next_attempt_at) "
-                   "SELECT ?1, id, ?2, ?3 FROM users ORDER BY id",
-                   nullptr);
+    auto r = run_select(
+        "INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
+        "SELECT ?1, key, ?2, ?3 FROM users ORDER BY key",
+        nullptr);
     if (!r) return r.error();
   }
   return {};
@@ -71,9 +72,12 @@ Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Tar
 // ones above it: a range of the table read in order, with no index and no sort.
 Result<std::vector<notify::RecipientRef>> load_recipients(Connection& c, std::int64_t id,
                                                           std::optional<std::int64_t> after_id) {
-  auto st = after_id ? c.prepare("SELECT id, user_id FROM recipients WHERE id > ?2 AND +notification_id = ?1 "
-                                 "ORDER BY id")
-                     : c.prepare("SELECT id, user_id FROM recipients WHERE notification_id = ?1 ORDER BY id");
+  // CROSS JOIN keeps recipients the outer loop: each user is then one lookup by key.
+  auto st = after_id
+                ? c.prepare("SELECT r.id, u.id FROM recipients r CROSS JOIN users u ON u.key = r.user_key "
+                            "WHERE r.id > ?2 AND +r.notification_id = ?1 ORDER BY r.id")
+                : c.prepare("SELECT r.id, u.id FROM recipients r CROSS JOIN users u ON u.key = r.user_key "
+                            "WHERE r.notification_id = ?1 ORDER BY r.id");
   if (!st) return st.error();
   st->bind(1, id);
   if (after_id) st->bind(2, *after_id);

@@ -60,18 +60,23 @@ TEST(QueryPlans, UseTheIndexes) {
        "AND r.next_attempt_at <= 5 ORDER BY r.next_attempt_at, r.id LIMIT 10",
        "recipients_due"},
       {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM
-       "WHERE r.user_id = 'u' AND r.status IN ('pending', 'failed') "
+       "WHERE r.user_key = (SELECT key FROM users WHERE id = 'u') AND r.status IN ('pending', 'failed') "
        "ORDER BY r.created_at, r.id LIMIT 10",
        "recipients_undelivered"},
-      {"SELECT count(*) FROM recipients WHERE user_id = 'u' AND read_at IS NULL", "recipients_unread"},
+      {"SELECT count(*) FROM recipients WHERE user_key = (SELECT key FROM users WHERE id = 'u') "
+       "AND read_at IS NULL",
+       "recipients_unread"},
       {"SELECT id FROM notifications WHERE idempotency_key = 'k' AND idempotency_key IS NOT NULL",
        "notifications_idempotency"},
-      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_id = 'u' AND (r.created_at, r.id) < (5, "
-       "6) ORDER BY r.created_at DESC, r.id DESC LIMIT 21",
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_key = (SELECT key FROM users WHERE id = "
+       "'u') AND (r.created_at, r.id) < (5, 6) ORDER BY r.created_at DESC, r.id DESC LIMIT 21",
        "recipients_inbox"},
-      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_id = 'u' AND r.read_at IS NULL "
-       "AND (r.created_at, r.id) < (5, 6) ORDER BY r.created_at DESC, r.id DESC LIMIT 21",
+      {"SELECT " HERALD_ITEM_COLUMNS HERALD_ITEM_FROM "WHERE r.user_key = (SELECT key FROM users WHERE id = "
+       "'u') AND r.read_at IS NULL AND (r.created_at, r.id) < (5, 6) ORDER BY r.created_at DESC, r.id DESC "
+       "LIMIT 21",
        "recipients_unread"},
+      // Schema v3: a user's key is one lookup in users' unique index on id.
+      {"SELECT key FROM users WHERE id = 'u'", "sqlite_autoindex_users_1"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.sql);
@@ -83,6 +88,36 @@ TEST(QueryPlans, UseTheIndexes) {
     EXPECT_NE(plan.find("INDEX " + c.index + " "), std::string::npos) << plan;
     EXPECT_EQ(plan.find("SCAN "), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan; // no sort step
+  }
+}
+
+// Schema v3's joins to users: records are still found by id (load_recipients reads a
+// range of rowids, acknowledge_all one rowid per receipt), users by key or id.
+TEST(QueryPlans, RecordsByIdStayByRowid) {
+  auto conn = std::move(Connection::open(":memory:", {})).value();
+  ASSERT_TRUE(conn->exec("BEGIN"));
+  ASSERT_TRUE(apply_migrations(*conn));
+  ASSERT_TRUE(conn->exec("COMMIT"));
+  const std::vector<std::string> cases = {
+      "SELECT r.id, u.id FROM recipients r CROSS JOIN users u ON u.key = r.user_key "
+      "WHERE r.id > 5 AND +r.notification_id = 7 ORDER BY r.id",
+      "UPDATE recipients SET status = 'delivered', delivered_at = COALESCE(delivered_at, a.at), "
+      "next_attempt_at = NULL "
+      "FROM (SELECT value ->> 0 AS id, value ->> 1 AS user_id, value ->> 2 AS at FROM json_each('[]')) AS a "
+      "WHERE recipients.id = a.id AND recipients.user_key = (SELECT key FROM users WHERE id = a.user_id) "
+      "RETURNING recipients.id, (SELECT id FROM users WHERE key = recipients.user_key)",
+  };
+  for (const auto& sql : cases) {
+    SCOPED_TRACE(sql);
+    auto st = conn->prepare("EXPLAIN QUERY PLAN " + sql);
+    ASSERT_TRUE(st) << st.error().message;
+    std::string plan;
+    while (st->step() == SQLITE_ROW)
+      plan += st->text(3) + "\n";
+    EXPECT_NE(plan.find("USING INTEGER PRIMARY KEY (rowid"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN r"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("INDEX recipients_inbox"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
   }
 }
 
