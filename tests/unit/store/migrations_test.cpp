@@ -2,6 +2,7 @@
 #include "store/migrations.hpp"
 #include "store_fixture.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,6 +106,7 @@ TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
     ASSERT_EQ(v.value(), 1);
     ASSERT_TRUE(conn->exec(
         "INSERT INTO users (id) VALUES ('u1'), ('u2');"
+        "INSERT INTO user_departments (department, user_id) VALUES ('ops', 'u2');"
         "INSERT INTO notifications (id, title, content, content_html, type_id, sender_id, sender_username, "
         "sender_display_name, created_at, recipient_count) VALUES (7, 'old', '', '', 'info', 's', 's', 's', "
         "1000, 2);"
@@ -129,6 +131,9 @@ TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
   ASSERT_TRUE(undelivered);
   ASSERT_EQ(undelivered->size(), 1u);
   EXPECT_EQ(undelivered->at(0).recipient.recipient_id, "41");
+  auto u2 = call<notify::User>([&](auto cb) { repo->get_user("u2", cb); });
+  ASSERT_TRUE(u2);
+  EXPECT_EQ(u2->departments, (std::vector<std::string>{"ops"})); // v3 rebuilt user_departments
   auto due = call<std::vector<notify::InboxItem>>(
       [&](auto cb) { repo->due_deliveries(core::WallTime{} + std::chrono::seconds(40), 10, cb); });
   ASSERT_TRUE(due);
@@ -155,6 +160,198 @@ TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
   ASSERT_TRUE(fk);
   ASSERT_EQ(fk->step(), SQLITE_ROW);
   EXPECT_EQ(fk->text(0), "notifications");
+}
+
+// One column of a query on a raw connection, rows joined by ','.
+std::string column(Connection& conn, const std::string& sql) {
+  auto st = conn.prepare(sql);
+  EXPECT_TRUE(st) << sql;
+  if (!st) return "<error>";
+  std::string out;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW)
+    out += (out.empty() ? "" : ",") + st->text(0);
+  EXPECT_EQ(rc, SQLITE_DONE) << sql;
+  return out;
+}
+
+std::vector<std::string> ids_of(const std::vector<notify::InboxItem>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items)
+    out.push_back(item.recipient.recipient_id);
+  return out;
+}
+
+core::WallTime at_ms(std::int64_t ms) { return core::WallTime{} + std::chrono::milliseconds(ms); }
+
+// v2 -> v3 gives recipients an integer user key (users.key) and rebuilds users and
+// user_departments: a v2 file keeps its users, memberships (the CASCADE from users must
+// not fire), record ids and states, and every query answers as before.
+TEST(MigrationsFile, V2DatabaseMigratesToIntegerUserKeys) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v2.db").string();
+  {
+    auto conn = std::move(Connection::open(path, {})).value();
+    ASSERT_TRUE(conn->exec("BEGIN IMMEDIATE"));
+    auto v = apply_migrations(*conn, 2);
+    ASSERT_TRUE(v) << v.error().message;
+    ASSERT_EQ(v.value(), 2);
+    // Users in non-alphabetical order (keys follow the old rowids, not the ids); 'ghost'
+    // has records but no users row, which v2 did not enforce.
+    ASSERT_TRUE(conn->exec(
+        "INSERT INTO users (id, username, display_name) VALUES ('carol', 'c', 'Carol'), ('alice', 'a', "
+        "'Alice'), "
+        "('bob', 'b', 'Bob'), ('dave', 'd', 'Dave');"
+        "INSERT INTO user_departments (department, user_id) VALUES ('ops', 'alice'), ('ops', 'bob'), "
+        "('dev', 'bob'), ('dev', 'carol');"
+        "INSERT INTO notifications (id, title, content, content_html, type_id, sender_id, sender_username, "
+        "sender_display_name, created_at, recipient_count) VALUES "
+        "(7, 'n7', '', '', 'info', 's', 's', 's', 1000, 2), (8, 'n8', '', '', 'warning', 's', 's', 's', "
+        "2000, 2), "
+        "(9, 'n9', '', '', 'error', 's', 's', 's', 3000, 3);"
+        "INSERT INTO recipients (id, notification_id, user_id, created_at, status, attempts, "
+        "next_attempt_at, "
+        "delivered_at, read_at) VALUES "
+        "(40, 7, 'alice', 1000, 'delivered', 1, NULL, 1500, 1600),"
+        "(41, 7, 'bob', 1000, 'pending', 1, 31000, NULL, NULL),"
+        "(42, 8, 'alice', 2000, 'failed', 2, 32000, NULL, NULL),"
+        "(43, 8, 'carol', 2000, 'delivered', 1, NULL, 2100, NULL),"
+        "(44, 9, 'alice', 3000, 'pending', 0, NULL, NULL, NULL),"
+        "(45, 9, 'bob', 3000, 'permanent_failure', 5, NULL, NULL, 3500),"
+        "(46, 9, 'ghost', 3000, 'pending', 0, NULL, NULL, NULL);"
+        "COMMIT"));
+  }
+  auto repo = std::move(SqliteRepository::open("sqlite://" + path)).value();
+  EXPECT_EQ(repo->migrate().value(), 3);
+
+  // The directory, memberships included.
+  auto bob = call<notify::User>([&](auto cb) { repo->get_user("bob", cb); });
+  ASSERT_TRUE(bob) << bob.error().message;
+  EXPECT_EQ(bob.value(), (notify::User{"bob", "b", "Bob", {"dev", "ops"}}));
+  auto alice = call<notify::User>([&](auto cb) { repo->get_user("alice", cb); });
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice.value(), (notify::User{"alice", "a", "Alice", {"ops"}}));
+  auto ghost = call<notify::User>([&](auto cb) { repo->get_user("ghost", cb); });
+  ASSERT_TRUE(ghost);
+  EXPECT_EQ(ghost.value(), (notify::User{"ghost", "", "", {}}));
+
+  // Alice's inbox: newest first, every field of the records kept.
+  auto page = call<notify::InboxPage>([&](auto cb) {
+    repo->list_inbox({"alice", std::nullopt, 10, {}}, cb);
+  });
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(ids_of(page->items), (std::vector<std::string>{"44", "42", "40"}));
+  EXPECT_EQ(page->unread_count, 2);
+  ASSERT_EQ(page->items.size(), 3u);
+  EXPECT_EQ(page->items[2].recipient,
+            (notify::Recipient{"40", "7", "alice", notify::DeliveryStatus::delivered, 1, std::nullopt,
+                               at_ms(1500), at_ms(1600)}));
+  EXPECT_EQ(page->items[1].recipient, (notify::Recipient{"42", "8", "alice", notify::DeliveryStatus::failed,
+                                                         2, at_ms(32000), std::nullopt, std::nullopt}));
+  EXPECT_EQ(page->items[1].notification.type.id, "warning");
+  // Keyset pages and the read filters.
+  auto first = call<notify::InboxPage>([&](auto cb) {
+    repo->list_inbox({"alice", std::nullopt, 2, {}}, cb);
+  });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(ids_of(first->items), (std::vector<std::string>{"44", "42"}));
+  ASSERT_TRUE(first->next_cursor);
+  auto second = call<notify::InboxPage>([&](auto cb) {
+    repo->list_inbox({"alice", std::nullopt, 2, first->next_cursor}, cb);
+  });
+  ASSERT_TRUE(second);
+  EXPECT_EQ(ids_of(second->items), (std::vector<std::string>{"40"}));
+  EXPECT_FALSE(second->next_cursor);
+  auto unread = call<notify::InboxPage>([&](auto cb) { repo->list_inbox({"alice", true, 10, {}}, cb); });
+  ASSERT_TRUE(unread);
+  EXPECT_EQ(ids_of(unread->items), (std::vector<std::string>{"44", "42"}));
+  auto read = call<notify::InboxPage>([&](auto cb) { repo->list_inbox({"alice", false, 10, {}}, cb); });
+  ASSERT_TRUE(read);
+  EXPECT_EQ(ids_of(read->items), (std::vector<std::string>{"40"}));
+  auto bobs = call<notify::InboxPage>([&](auto cb) { repo->list_inbox({"bob", std::nullopt, 10, {}}, cb); });
+  ASSERT_TRUE(bobs);
+  EXPECT_EQ(ids_of(bobs->items), (std::vector<std::string>{"45", "41"}));
+  EXPECT_EQ(bobs->unread_count, 1);
+  ASSERT_EQ(bobs->items.size(), 2u);
+  EXPECT_EQ(bobs->items[0].recipient.delivery_status, notify::DeliveryStatus::permanent_failure);
+  EXPECT_EQ(bobs->items[0].recipient.attempts, 5);
+  EXPECT_EQ(bobs->items[0].recipient.read_at, at_ms(3500));
+  auto ghosts = call<notify::InboxPage>([&](auto cb) {
+    repo->list_inbox({"ghost", std::nullopt, 10, {}}, cb);
+  });
+  ASSERT_TRUE(ghosts);
+  EXPECT_EQ(ids_of(ghosts->items), (std::vector<std::string>{"46"}));
+  EXPECT_EQ(call<std::int64_t>([&](auto cb) { repo->unread_count("carol", cb); }).value(), 1);
+
+  // Redelivery (oldest first), the retry scheduler's due records, users to redeliver to.
+  auto undelivered =
+      call<std::vector<notify::InboxItem>>([&](auto cb) { repo->undelivered_for_user("alice", 10, cb); });
+  ASSERT_TRUE(undelivered);
+  EXPECT_EQ(ids_of(*undelivered), (std::vector<std::string>{"42", "44"}));
+  auto carols =
+      call<std::vector<notify::InboxItem>>([&](auto cb) { repo->undelivered_for_user("carol", 10, cb); });
+  ASSERT_TRUE(carols);
+  EXPECT_TRUE(carols->empty());
+  auto due =
+      call<std::vector<notify::InboxItem>>([&](auto cb) { repo->due_deliveries(at_ms(40000), 10, cb); });
+  ASSERT_TRUE(due);
+  EXPECT_EQ(ids_of(*due), (std::vector<std::string>{"41", "42"}));
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ(due->at(0).recipient.user_id, "bob");
+  auto users = call<std::vector<std::string>>([&](auto cb) { repo->users_with_undelivered(cb); });
+  ASSERT_TRUE(users);
+  std::sort(users->begin(), users->end());
+  EXPECT_EQ(users.value(), (std::vector<std::string>{"alice", "bob", "ghost"}));
+
+  // Ownership: another user's record is not_found, the owner's is found.
+  auto foreign = call<void>([&](auto cb) { repo->acknowledge("carol", "41", at_ms(5000), cb); });
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, notify::StoreErrc::not_found);
+  ASSERT_TRUE(call<void>([&](auto cb) { repo->acknowledge("bob", "41", at_ms(5000), cb); }));
+  auto not_hers = call<notify::ReadChange>([&](auto cb) { repo->mark_read("alice", "41", at_ms(5000), cb); });
+  ASSERT_FALSE(not_hers);
+  EXPECT_EQ(not_hers.error().code, notify::StoreErrc::not_found);
+  auto marked = call<notify::ReadChange>([&](auto cb) { repo->mark_read("alice", "42", at_ms(5000), cb); });
+  ASSERT_TRUE(marked);
+  EXPECT_TRUE(marked->changed);
+  EXPECT_EQ(call<std::int64_t>([&](auto cb) { repo->unread_count("alice", cb); }).value(), 1);
+
+  // New records continue after the old ids; a department and a broadcast reach the
+  // migrated memberships and users, each user once.
+  notify::CreateNotificationRequest req;
+  req.title = "new";
+  req.type_id = "info";
+  req.targets.departments = {"ops", "dev"};
+  req.created_at = at_ms(4000);
+  auto created = call<notify::CreatedNotification>([&](auto cb) { repo->create_notification(req, cb); });
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->recipients,
+            (std::vector<notify::RecipientRef>{{"47", "alice"}, {"48", "bob"}, {"49", "carol"}}));
+  req.targets = {{"zed", "dave"}, {}, true};
+  auto everyone = call<notify::CreatedNotification>([&](auto cb) { repo->create_notification(req, cb); });
+  ASSERT_TRUE(everyone) << everyone.error().message;
+  EXPECT_EQ(everyone->recipient_count, 6);
+  ASSERT_FALSE(everyone->recipients.empty());
+  EXPECT_EQ(everyone->recipients[0], (notify::RecipientRef{"50", "zed"}));
+  repo->close();
+
+  auto conn = std::move(Connection::open(path, {})).value();
+  EXPECT_EQ(column(*conn, "PRAGMA foreign_key_check"), "");
+  EXPECT_EQ(column(*conn, "PRAGMA integrity_check"), "ok");
+  // Keys are the old rowids; the record without a users row got the next one.
+  EXPECT_EQ(column(*conn, "SELECT id || '=' || key FROM users WHERE key <= 5 ORDER BY key"),
+            "carol=1,alice=2,bob=3,dave=4,ghost=5");
+  EXPECT_EQ(column(*conn, "SELECT count(*) FROM user_departments"), "4");
+  EXPECT_EQ(column(*conn, "SELECT \"table\" FROM pragma_foreign_key_list('user_departments')"), "users");
+  EXPECT_EQ(column(*conn, "SELECT name FROM pragma_table_info('recipients') WHERE name LIKE 'user%'"),
+            "user_key");
+  EXPECT_EQ(column(*conn,
+                   "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('recipients', "
+                   "'users', 'user_departments') ORDER BY name"),
+            "recipients_due,recipients_inbox,recipients_undelivered,recipients_unread,"
+            "sqlite_autoindex_recipients_1,sqlite_autoindex_users_1,"
+            "user_departments_by_user");
+  EXPECT_EQ(column(*conn, "SELECT name FROM sqlite_schema WHERE name LIKE '%_v3'"), "");
 }
 
 TEST(MigrationsFile, RefusesANewerSchema) {
