@@ -121,5 +121,28 @@ TEST(QueryPlans, RecordsByIdStayByRowid) {
   }
 }
 
+// Inserting a record and setting its status check the status constraint: with IN over
+// four names, SQLite built a temporary b-tree of them for every row (OpenEphemeral).
+TEST(QueryPlans, StatusCheckBuildsNoTablePerRecord) {
+  auto conn = std::move(Connection::open(":memory:", {})).value();
+  ASSERT_TRUE(conn->exec("BEGIN"));
+  ASSERT_TRUE(apply_migrations(*conn));
+  ASSERT_TRUE(conn->exec("COMMIT"));
+  for (const std::string sql : {
+           "INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
+           "SELECT 1, key, 2, 3 FROM users ORDER BY key",
+           "UPDATE recipients SET status = 'delivered' WHERE id = 1",
+       }) {
+    SCOPED_TRACE(sql);
+    auto st = conn->prepare("EXPLAIN " + sql);
+    ASSERT_TRUE(st) << st.error().message;
+    std::string ops;
+    while (st->step() == SQLITE_ROW)
+      ops += st->text(1) + " ";
+    EXPECT_NE(ops.find("IdxInsert"), std::string::npos) << ops; // the program was read
+    EXPECT_EQ(ops.find("OpenEphemeral"), std::string::npos) << ops;
+  }
+}
+
 } // namespace
 } // namespace herald::store::test

@@ -352,6 +352,15 @@ TEST(MigrationsFile, V2DatabaseMigratesToIntegerUserKeys) {
             "sqlite_autoindex_recipients_1,sqlite_autoindex_users_1,"
             "user_departments_by_user");
   EXPECT_EQ(column(*conn, "SELECT name FROM sqlite_schema WHERE name LIKE '%_v3'"), "");
+  // v3's CHECK on status compares instead of IN, and still admits exactly the four states.
+  EXPECT_FALSE(conn->exec("UPDATE recipients SET status = 'bogus' WHERE id = 40"));
+  EXPECT_FALSE(conn->exec("UPDATE recipients SET status = 'Pending' WHERE id = 40"));
+  for (const char* status : {"pending", "delivered", "failed", "permanent_failure"}) {
+    SCOPED_TRACE(status);
+    EXPECT_TRUE(
+        conn->exec(("UPDATE recipients SET status = '" + std::string(status) + "' WHERE id = 40").c_str()));
+  }
+  EXPECT_EQ(column(*conn, "SELECT status FROM recipients WHERE id = 40"), "permanent_failure");
 }
 
 TEST(MigrationsFile, RefusesANewerSchema) {
