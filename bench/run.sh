@@ -306,11 +306,11 @@ ${env.CONNECTIONS} connections, each user \`u<N>\` in department \`d<N % 10>\`.
   latency counted from each one's scheduled start (the budget's p99); hold idle ${env.HOLD} s (27 s covers one
   25 s heartbeat cycle); memory per connection = (VmRSS after the hold - VmRSS before the ramp) / N.
 - targeted: ${env.RATE} notifications/s for ${env.NOTIFY_SECONDS} s, each to one user, through
-  \`POST /api/v1/notifications\` (4 keep-alive connections); latency from the scheduled API call to receipt.
+  \`POST /api/v1/notifications\` (${Math.max(4, Number(env.BURST))} keep-alive connections, one request in flight on each); latency from the scheduled API call to receipt.
 - broadcast: one \`targets: {broadcast: true}\` notification, ${env.REPEAT} repetition(s); messages/s = N / time to the last recipient.
-- burst: ${env.BURST} broadcasts back to back; messages/s = delivered / time to the last receipt; records
+- burst: ${env.BURST} broadcasts posted at once (one API connection each); messages/s = delivered / time to the last receipt; records
   stored/s = recipient records / time to the last API answer (each answer follows its commit), while
-  the server delivers and takes receipts.
+  the server delivers. herald-bench acknowledges nothing, so no receipts are stored meanwhile.
 - churn: every client drops and reconnects; then one broadcast must reach everyone exactly once.
 
 ## Figures
