@@ -9,8 +9,8 @@
 #include "loadgen/proc_stats.hpp"
 #include "loadgen/producer.hpp"
 #include "loadgen/scenarios.hpp"
-#include <algorithm>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
