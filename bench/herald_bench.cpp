@@ -47,7 +47,7 @@ int run(const hb::Options& options) {
   const auto host_header = options.host + ":" + std::to_string(options.port);
 
   hb::FleetOptions fo;
-  fo.target = hb::ServerTarget{server, host_header, options.path, options.nsp};
+  fo.target = hb::ServerTarget{server, host_header, options.path, options.nsp, options.ack};
   fo.secret = options.secret;
   fo.connections = options.connections;
   fo.departments = options.departments;

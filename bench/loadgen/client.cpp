@@ -231,11 +231,18 @@ void Client::on_socketio(std::string_view packet) {
     if (rest.substr(0, comma) != target_->nsp) return;
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
   }
-  while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9')
-    rest.remove_prefix(1); // ack id
+  std::size_t digits = 0;
+  while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
+    ++digits;
+  const auto ack_id = rest.substr(0, digits);
+  rest.remove_prefix(digits);
   switch (type) {
   case '2':
-    return on_event(rest);
+    on_event(rest);
+    // The ack a socket.io-client callback sends: an ACK packet with the event's id.
+    if (target_->ack && !ack_id.empty() && state_ == State::ready)
+      send_frame(int(ws::Opcode::text), "43" + target_->nsp + "," + std::string(ack_id) + "[]");
+    return;
   case '4':
     return lose("connect_error " + std::string(rest));
   case '1':

@@ -31,6 +31,7 @@ struct ServerTarget {
   std::string host;                 // Host header
   std::string path = "/socket.io/"; // Engine.IO endpoint
   std::string nsp = "/notifications";
+  bool ack = false; // answer the Socket.IO ack of each notification:new / notification:batch
 };
 
 class Client {

@@ -26,6 +26,7 @@ std::string usage() {
   --broadcast-repeat N       broadcast: repetitions (3)     --burst K   burst: broadcasts back to back (10)
   --drain S                  longest wait for late receipts (10)
   --allow-loss               exit 0 even when notifications were lost or duplicated
+  --ack                      acknowledge every notification (the Socket.IO ack), so the server stores receipts
   --label L --out FILE       result label; JSON result file (default: stdout)
 )";
 }
@@ -87,6 +88,10 @@ Options parse_options(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--allow-loss") {
       o.allow_loss = true;
+      continue;
+    }
+    if (arg == "--ack") {
+      o.ack = true;
       continue;
     }
     if (!arg.starts_with("--")) {

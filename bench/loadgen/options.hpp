@@ -37,6 +37,7 @@ struct Options {
   int burst_size = 10;
   double drain_seconds = 10; // longest wait for late receipts
   bool allow_loss = false;
+  bool ack = false; // answer each notification's Socket.IO ack, as a client's callback would
   std::string label;
   std::string out; // JSON result file; stdout when empty
 };
