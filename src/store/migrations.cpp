@@ -149,10 +149,13 @@ INSERT OR IGNORE INTO users_v3 (id) SELECT DISTINCT user_id FROM recipients ORDE
 
 CREATE TABLE user_departments_v3 (
   department TEXT NOT NULL,
-  user_id    TEXT NOT NULL REFERENCES users_v3(id) ON DELETE CASCADE,
-  PRIMARY KEY (department, user_id)
+  user_key   INTEGER NOT NULL REFERENCES users_v3(key) ON DELETE CASCADE,
+  PRIMARY KEY (department, user_key)
 ) WITHOUT ROWID;
-INSERT INTO user_departments_v3 (department, user_id) SELECT department, user_id FROM user_departments;
+-- v2 enforced user_departments' foreign key: every membership has its users row.
+INSERT INTO user_departments_v3 (department, user_key)
+  SELECT d.department, u.key FROM user_departments d JOIN users_v3 u ON u.id = d.user_id
+  ORDER BY d.department, u.key;
 
 CREATE TABLE recipients_v3 (
   id              INTEGER PRIMARY KEY,
@@ -185,7 +188,8 @@ ALTER TABLE users_v3 RENAME TO users;
 ALTER TABLE user_departments_v3 RENAME TO user_departments;
 ALTER TABLE recipients_v3 RENAME TO recipients;
 
-CREATE INDEX user_departments_by_user ON user_departments(user_id);
+-- A user's own departments (get_user, replacing the set on upsert).
+CREATE INDEX user_departments_by_user ON user_departments(user_key);
 CREATE INDEX recipients_inbox ON recipients(user_key, created_at DESC, id DESC);
 CREATE INDEX recipients_unread ON recipients(user_key, created_at DESC, id DESC) WHERE read_at IS NULL;
 CREATE INDEX recipients_due ON recipients(next_attempt_at, id)

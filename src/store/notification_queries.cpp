@@ -49,11 +49,13 @@ Result<void> insert_recipients(Connection& c, std::int64_t id, const notify::Tar
     st->reset();
     return {};
   };
+  // A department's members are read off user_departments' primary key (department,
+  // user_key), already in key order: no lookup in users per member.
   for (const auto& dept : targets.departments) {
     auto r = run_select(
         "INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
-        "SELECT ?1, u.key, ?2, ?3 FROM user_departments d JOIN users u ON u.id = d.user_id "
-        "WHERE d.department = ?4 ORDER BY u.key",
+        "SELECT ?1, d.user_key, ?2, ?3 FROM user_departments d WHERE d.department = ?4 "
+        "ORDER BY d.user_key",
         &dept);
     if (!r) return r.error();
   }

@@ -147,6 +147,14 @@ TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(created->recipients.at(0).recipient_id, "42");
   ASSERT_TRUE(call<void>([&](auto cb) { repo->acknowledge("u2", "41", core::WallTime{}, cb); }));
+  // The migrated membership reaches its user through a department.
+  notify::CreateNotificationRequest to_ops;
+  to_ops.title = "ops";
+  to_ops.type_id = "info";
+  to_ops.targets.departments = {"ops"};
+  auto sent = call<notify::CreatedNotification>([&](auto cb) { repo->create_notification(to_ops, cb); });
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(sent->recipients, (std::vector<notify::RecipientRef>{{"43", "u2"}}));
   repo->close();
   // The rebuilt table has the same indexes and no foreign key to users.
   auto conn = std::move(Connection::open(path, {})).value();
@@ -160,6 +168,11 @@ TEST(MigrationsFile, V1DatabaseMigratesAndKeepsItsRecords) {
   ASSERT_TRUE(fk);
   ASSERT_EQ(fk->step(), SQLITE_ROW);
   EXPECT_EQ(fk->text(0), "notifications");
+  // v3: the membership names u2 by its key (u2 was the second users row).
+  auto dept = conn->prepare("SELECT group_concat(department || ':' || user_key, ',') FROM user_departments");
+  ASSERT_TRUE(dept);
+  ASSERT_EQ(dept->step(), SQLITE_ROW);
+  EXPECT_EQ(dept->text(0), "ops:2");
 }
 
 // One column of a query on a raw connection, rows joined by ','.
@@ -342,7 +355,17 @@ TEST(MigrationsFile, V2DatabaseMigratesToIntegerUserKeys) {
   EXPECT_EQ(column(*conn, "SELECT id || '=' || key FROM users WHERE key <= 5 ORDER BY key"),
             "carol=1,alice=2,bob=3,dave=4,ghost=5");
   EXPECT_EQ(column(*conn, "SELECT count(*) FROM user_departments"), "4");
-  EXPECT_EQ(column(*conn, "SELECT \"table\" FROM pragma_foreign_key_list('user_departments')"), "users");
+  // Memberships name their user by key (carol=1, alice=2, bob=3), in primary key order.
+  EXPECT_EQ(column(*conn, "SELECT name FROM pragma_table_info('user_departments') ORDER BY cid"),
+            "department,user_key");
+  EXPECT_EQ(
+      column(*conn,
+             "SELECT department || ':' || user_key FROM user_departments ORDER BY department, user_key"),
+      "dev:1,dev:3,ops:2,ops:3");
+  EXPECT_EQ(column(*conn, "SELECT \"table\" || '(' || \"to\" || ') ' || on_delete FROM "
+                          "pragma_foreign_key_list('user_departments')"),
+            "users(key) CASCADE");
+  EXPECT_EQ(column(*conn, "SELECT name FROM pragma_index_info('user_departments_by_user')"), "user_key");
   EXPECT_EQ(column(*conn, "SELECT name FROM pragma_table_info('recipients') WHERE name LIKE 'user%'"),
             "user_key");
   EXPECT_EQ(column(*conn,
@@ -361,6 +384,13 @@ TEST(MigrationsFile, V2DatabaseMigratesToIntegerUserKeys) {
         conn->exec(("UPDATE recipients SET status = '" + std::string(status) + "' WHERE id = 40").c_str()));
   }
   EXPECT_EQ(column(*conn, "SELECT status FROM recipients WHERE id = 40"), "permanent_failure");
+  // Deleting a user still takes its memberships along (the CASCADE follows users.key).
+  ASSERT_TRUE(conn->exec("DELETE FROM recipients WHERE user_key = 3; DELETE FROM users WHERE id = 'bob'"));
+  EXPECT_EQ(
+      column(*conn,
+             "SELECT department || ':' || user_key FROM user_departments ORDER BY department, user_key"),
+      "dev:1,ops:2");
+  EXPECT_EQ(column(*conn, "PRAGMA foreign_key_check"), "");
 }
 
 TEST(MigrationsFile, RefusesANewerSchema) {
