@@ -121,6 +121,41 @@ TEST(QueryPlans, RecordsByIdStayByRowid) {
   }
 }
 
+// Memberships name their user by key: a department's members are read off
+// user_departments' primary key in key order, with no lookup in users per member and no
+// sort; a user's own departments come from user_departments_by_user, already sorted.
+TEST(QueryPlans, DepartmentsGoThroughTheUserKey) {
+  auto conn = std::move(Connection::open(":memory:", {})).value();
+  ASSERT_TRUE(conn->exec("BEGIN"));
+  ASSERT_TRUE(apply_migrations(*conn));
+  ASSERT_TRUE(conn->exec("COMMIT; ANALYZE;"));
+  struct Case {
+    std::string sql;
+    std::string access;
+  };
+  const std::vector<Case> cases = {
+      {"INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
+       "SELECT 1, d.user_key, 2, 3 FROM user_departments d WHERE d.department = 'ops' ORDER BY d.user_key",
+       "SEARCH d USING PRIMARY KEY (department=?)"},
+      {"SELECT department FROM user_departments WHERE user_key = 1 ORDER BY department",
+       "SEARCH user_departments USING COVERING INDEX user_departments_by_user (user_key=?)"},
+      {"DELETE FROM user_departments WHERE user_key = 1",
+       "SEARCH user_departments USING COVERING INDEX user_departments_by_user (user_key=?)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.sql);
+    auto st = conn->prepare("EXPLAIN QUERY PLAN " + c.sql);
+    ASSERT_TRUE(st) << st.error().message;
+    std::string plan;
+    while (st->step() == SQLITE_ROW)
+      plan += st->text(3) + "\n";
+    EXPECT_NE(plan.find(c.access), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("users"), std::string::npos) << plan; // no join to users
+    EXPECT_EQ(plan.find("SCAN "), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  }
+}
+
 // Inserting a record and setting its status check the status constraint: with IN over
 // four names, SQLite built a temporary b-tree of them for every row (OpenEphemeral).
 TEST(QueryPlans, StatusCheckBuildsNoTablePerRecord) {
