@@ -122,15 +122,20 @@ CREATE INDEX recipients_undelivered ON recipients(user_id, created_at, id)
 // A fan-out's cost is mostly b-tree inserts into the user-keyed indexes (inbox, unread,
 // undelivered, the UNIQUE constraint), and integer keys are shorter and compare faster:
 // a broadcast, which reads the keys from users in order, runs 9% fewer instructions per
-// record. A department's members are looked up by id, which takes most of that back:
-// herald-store-bench FanOut (10,000 members, pinned, median of 10) went from 3.91 to
-// 3.75 us per record; with v3's status CHECK (see there) to 3.12 us.
+// record. user_departments names its members by key too: a department fan-out reads the
+// keys off its primary key, in key order, with no lookup in users per member. sqlite3
+// alone under callgrind runs 15.5k instead of 19.0k instructions per record (-18%);
+// herald-store-bench FanOut/0's create_notification 18.5k instead of 22.5k.
+// herald-store-bench FanOut (10,000 members, pinned) went from 3.91 us per record (v2)
+// to 3.75 with members looked up by id, 3.12 with v3's status CHECK (see there); on a
+// busy machine (medians of 24 interleaved runs) keying the members took it from 3.86 to
+// 3.17 us, FanOut/1 (fsync) from 4.50 to 4.23 us.
 // users.key is an INTEGER PRIMARY KEY, an alias of the rowid, which VACUUM never
 // renumbers (an implicit rowid may change, and would silently move every record to
 // another user); it starts as the old implicit rowid. users.id stays the public id.
 // Order matters with foreign_keys=ON, which a transaction cannot switch off:
-// user_departments references users(id) ON DELETE CASCADE, so dropping users first would
-// delete every membership. The new tables are built beside the old ones, the old ones
+// v2's user_departments references users(id) ON DELETE CASCADE, so dropping users first
+// would delete every membership. The new tables are built beside the old ones, the old ones
 // dropped (children first), and the renames rewrite the REFERENCES to users_v3 in
 // user_departments (SQLite >= 3.26).
 // Recipient ids are unchanged (they are on the wire).
