@@ -44,6 +44,16 @@ TEST(Codec, TimesAreMilliseconds) {
   EXPECT_EQ(from_ms(std::optional<std::int64_t>()), std::nullopt);
 }
 
+// The steps of the plan SQLite chooses for `sql`, one per line.
+std::string query_plan(Connection& conn, const std::string& sql) {
+  auto st = conn.prepare("EXPLAIN QUERY PLAN " + sql);
+  EXPECT_TRUE(st) << st.error().message;
+  std::string plan;
+  while (st && st->step() == SQLITE_ROW)
+    plan += st->text(3) + "\n";
+  return plan;
+}
+
 // The hot queries walk an index: none of them scans the recipients table.
 TEST(QueryPlans, UseTheIndexes) {
   auto conn = std::move(Connection::open(":memory:", {})).value();
@@ -80,11 +90,7 @@ TEST(QueryPlans, UseTheIndexes) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.sql);
-    auto st = conn->prepare("EXPLAIN QUERY PLAN " + c.sql);
-    ASSERT_TRUE(st) << st.error().message;
-    std::string plan;
-    while (st->step() == SQLITE_ROW)
-      plan += st->text(3) + "\n";
+    const auto plan = query_plan(*conn, c.sql);
     EXPECT_NE(plan.find("INDEX " + c.index + " "), std::string::npos) << plan;
     EXPECT_EQ(plan.find("SCAN "), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan; // no sort step
@@ -109,11 +115,7 @@ TEST(QueryPlans, RecordsByIdStayByRowid) {
   };
   for (const auto& sql : cases) {
     SCOPED_TRACE(sql);
-    auto st = conn->prepare("EXPLAIN QUERY PLAN " + sql);
-    ASSERT_TRUE(st) << st.error().message;
-    std::string plan;
-    while (st->step() == SQLITE_ROW)
-      plan += st->text(3) + "\n";
+    const auto plan = query_plan(*conn, sql);
     EXPECT_NE(plan.find("USING INTEGER PRIMARY KEY (rowid"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("SCAN r"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("INDEX recipients_inbox"), std::string::npos) << plan;
@@ -144,11 +146,7 @@ TEST(QueryPlans, DepartmentsGoThroughTheUserKey) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.sql);
-    auto st = conn->prepare("EXPLAIN QUERY PLAN " + c.sql);
-    ASSERT_TRUE(st) << st.error().message;
-    std::string plan;
-    while (st->step() == SQLITE_ROW)
-      plan += st->text(3) + "\n";
+    const auto plan = query_plan(*conn, c.sql);
     EXPECT_NE(plan.find(c.access), std::string::npos) << plan;
     EXPECT_EQ(plan.find("users"), std::string::npos) << plan; // no join to users
     EXPECT_EQ(plan.find("SCAN "), std::string::npos) << plan;
