@@ -118,18 +118,15 @@ CREATE INDEX recipients_undelivered ON recipients(user_id, created_at, id)
   WHERE status IN ('pending', 'failed');
 )sql";
 
-// v3: recipients name their user by an integer key, users.key, instead of the id text.
-// A fan-out's cost is mostly b-tree inserts into the user-keyed indexes (inbox, unread,
-// undelivered, the UNIQUE constraint), and integer keys are shorter and compare faster:
-// a broadcast, which reads the keys from users in order, runs 9% fewer instructions per
-// record. user_departments names its members by key too: a department fan-out reads the
-// keys off its primary key, in key order, with no lookup in users per member. sqlite3
-// alone under callgrind runs 15.5k instead of 19.0k instructions per record (-18%);
-// herald-store-bench FanOut/0's create_notification 18.5k instead of 22.5k.
-// herald-store-bench FanOut (10,000 members, pinned) went from 3.91 us per record (v2)
-// to 3.75 with members looked up by id, 3.12 with v3's status CHECK (see there); on a
-// busy machine (medians of 24 interleaved runs) keying the members took it from 3.86 to
-// 3.17 us, FanOut/1 (fsync) from 4.50 to 4.23 us.
+// v3: users get a stable integer key, users.key, and recipients and user_departments name
+// their user by it instead of the id text. A fan-out's cost is mostly b-tree inserts into
+// the user-keyed indexes (inbox, unread, undelivered, the UNIQUE constraint), and integer
+// keys are shorter and compare faster; a department's members are read off
+// user_departments' primary key in key order, with no lookup in users per member.
+// herald-store-bench FanOut (10,000 members, pinned, medians) went from 3.91 us per record
+// in v2 to 3.12 us with recipients keyed and v3's status CHECK (see there); keying the
+// memberships then took it from 3.86 to 3.17 us on a busier machine (callgrind: 19.0k ->
+// 15.5k instructions per record).
 // users.key is an INTEGER PRIMARY KEY, an alias of the rowid, which VACUUM never
 // renumbers (an implicit rowid may change, and would silently move every record to
 // another user); it starts as the old implicit rowid. users.id stays the public id.
