@@ -111,13 +111,11 @@ asio::awaitable<void> connect(Run& run) {
   int64_t ended = 0;
   const auto paced = std::min(o.paced_connections, o.connections);
   const auto started = monotonic_ns();
-  run.fleet.ramp(
-      o.connect_rate, started + int64_t(o.ramp_timeout * 1e9),
-      [&] {
-        finished = true;
-        ended = monotonic_ns();
-      },
-      o.connections - paced);
+  const auto on_ramped = [&] {
+    finished = true;
+    ended = monotonic_ns();
+  };
+  run.fleet.ramp(o.connect_rate, started + int64_t(o.ramp_timeout * 1e9), on_ramped, o.connections - paced);
   co_await wait_until([&] { return finished; }, o.ramp_timeout + 5);
   const double ramp_s = double(ended - started) / 1e9;
   out["connections"] = o.connections;
@@ -138,10 +136,7 @@ asio::awaitable<void> connect(Run& run) {
     const auto before = run.fleet.ready();
     finished = false;
     const auto paced_start = monotonic_ns();
-    run.fleet.ramp(o.paced_rate, paced_start + int64_t(o.ramp_timeout * 1e9), [&] {
-      finished = true;
-      ended = monotonic_ns();
-    });
+    run.fleet.ramp(o.paced_rate, paced_start + int64_t(o.ramp_timeout * 1e9), on_ramped);
     co_await wait_until([&] { return finished; }, o.ramp_timeout + 5);
     const double paced_s = double(ended - paced_start) / 1e9;
     out["paced"] = json::object{

@@ -49,7 +49,9 @@ void BatchingEmitter::to_users(std::vector<notify::UserEvent> events) {
     socketio::BroadcastOptions options;
     options.rooms.push_back(realtime::user_room(e.user_id));
     // The user's batching sockets get it later, in the batch; the others now.
-    if (e.event == "notification:new" && hold_for_batch(e, to_schedule))
+    // A copy: the original leaves now for the user's other sockets.
+    if (e.event == "notification:new" && hold_for_batch(
+                                             e.user_id, [&] { return e; }, to_schedule))
       options.except.emplace_back(realtime::kBatchRoom);
     now.emplace_back(std::move(options), event_packet(std::move(e)));
   }
@@ -124,7 +126,9 @@ void BatchingEmitter::new_notification(const notify::Notification& n,
     held.resize(recipients.size());
     for (std::size_t i = 0; i < recipients.size(); ++i) {
       const auto& r = recipients[i];
-      held[i] = hold_for_batch(notify::new_notification_event(n, r.user_id, r.recipient_id), to_schedule);
+      held[i] = hold_for_batch(
+          r.user_id, [&] { return notify::new_notification_event(n, r.user_id, r.recipient_id); },
+          to_schedule);
     }
   }
   // The loops read the recipients after this returns: the fan-out keeps a copy.
@@ -142,12 +146,14 @@ void BatchingEmitter::schedule_flushes(const std::vector<std::string>& users) {
   }
 }
 
-bool BatchingEmitter::hold_for_batch(const notify::UserEvent& event, std::vector<std::string>& to_schedule) {
+template <class MakeEvent>
+bool BatchingEmitter::hold_for_batch(const std::string& user_id, MakeEvent&& make,
+                                     std::vector<std::string>& to_schedule) {
   std::lock_guard lock(mutex_);
-  if (!batching_sockets_.contains(event.user_id)) return false;
-  auto& pending = pending_[event.user_id];
-  if (pending.events.empty()) to_schedule.push_back(event.user_id);
-  pending.events.push_back(event); // a copy: the original leaves now for the other sockets
+  if (!batching_sockets_.contains(user_id)) return false;
+  auto& pending = pending_[user_id];
+  if (pending.events.empty()) to_schedule.push_back(user_id);
+  pending.events.push_back(make());
   return true;
 }
 

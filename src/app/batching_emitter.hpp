@@ -40,8 +40,10 @@ private:
   struct Pending {
     std::vector<notify::UserEvent> events;
   };
-  // Queues a copy of `event` when its user has a batching socket; true if it did.
-  bool hold_for_batch(const notify::UserEvent& event, std::vector<std::string>& to_schedule);
+  // Queues the event `make()` builds when `user_id` has a batching socket (and builds it
+  // only then); true if it did.
+  template <class MakeEvent>
+  bool hold_for_batch(const std::string& user_id, MakeEvent&& make, std::vector<std::string>& to_schedule);
   void schedule_flushes(const std::vector<std::string>& users);
   void send_to_batching(const std::string& user_id, socketio::Packet packet);
   void flush(const std::string& user_id);

@@ -75,9 +75,7 @@ Session* Server::find_local(std::string_view sid) {
 void Server::reap(Session& session) {
   const auto idx = session.loop_index();
   loops_.post(idx, [this, idx, sid = session.id()] {
-    auto gone = states_[idx]->sessions.take(sid.view());
-    if (!gone) return;
-    gone.reset();
+    if (!states_[idx]->sessions.take(sid.view())) return; // destroyed here
     session_count_.fetch_sub(1, std::memory_order_relaxed);
   });
 }

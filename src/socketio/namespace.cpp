@@ -92,6 +92,14 @@ void Namespace::broadcast_encoded(EncodedBatch packets) {
   }
 }
 
+namespace {
+void send_frames(Socket& socket, const EncodedPacket& frames) {
+  auto& session = socket.client().session();
+  for (const auto& f : frames)
+    session.send(f);
+}
+} // namespace
+
 void Namespace::fan_out(std::shared_ptr<const RoomFanout> fanout) {
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i)
@@ -109,9 +117,7 @@ void Namespace::fan_out_local(std::size_t loop, const RoomFanout& fanout) {
     for (auto* s : it->second) {
       if (!except.empty() && s->in(except)) continue;
       if (frames.empty()) frames = fanout.packet(i);
-      auto& session = s->client().session();
-      for (const auto& f : frames)
-        session.send(f);
+      send_frames(*s, frames);
     }
   }
 }
@@ -136,11 +142,7 @@ void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames,
       if (s->in(r)) return true;
     return false;
   };
-  auto send = [&](Socket* s) {
-    auto& session = s->client().session();
-    for (const auto& f : frames)
-      session.send(f);
-  };
+  auto send = [&](Socket* s) { send_frames(*s, frames); };
   if (options.rooms.empty()) {
     for (auto* s : state.all)
       if (!excluded(s)) send(s);

@@ -2,6 +2,7 @@
 #include "store/connection.hpp"
 #include "store/queries.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -69,18 +70,9 @@ Result<std::vector<bool>> acknowledge_all(Connection& c, const std::vector<Recei
         !added && it->second == r.user_id)
       continue;
     if (json.size() > 1) json += ',';
-    fmt::format_to(std::back_inserter(json), "[{},\"", *ids.back());
-    for (const char ch : r.user_id) {
-      if (ch == '"' || ch == '\\') {
-        json += '\\';
-        json += ch;
-      } else if (static_cast<unsigned char>(ch) < 0x20) {
-        fmt::format_to(std::back_inserter(json), "\\u{:04x}", static_cast<unsigned>(ch));
-      } else {
-        json += ch;
-      }
-    }
-    fmt::format_to(std::back_inserter(json), "\",{}]", to_ms(r.at));
+    fmt::format_to(std::back_inserter(json), "[{},{},{}]", *ids.back(),
+                   boost::json::serialize(boost::json::string_view(r.user_id.data(), r.user_id.size())),
+                   to_ms(r.at));
   }
   json += ']';
   // As in acknowledge: the first delivered_at stays. RETURNING names the records that

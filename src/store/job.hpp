@@ -33,23 +33,10 @@ public:
   virtual ReceiptJob* as_receipt() { return nullptr; }
 };
 
-// Body: Result<T>(Connection&).
-template <class T, class Body> class TypedJob final : public Job {
+// A job whose outcome is a Result<T> for one callback: how it is delivered, whatever runs it.
+template <class T> class OutcomeJob : public Job {
 public:
-  TypedJob(Body body, notify::Callback<T> done, bool lazy = false)
-      : body_(std::move(body)), done_(std::move(done)), lazy_(lazy) {}
-
-  bool lazy() const override { return lazy_; }
-
-  bool run(Connection& conn) override {
-    try {
-      result_.emplace(body_(conn));
-    } catch (const std::exception& e) {
-      // Only allocation failures can get here; they fail this request alone.
-      result_.emplace(notify::StoreError{notify::StoreErrc::io, e.what()});
-    }
-    return result_->ok();
-  }
+  explicit OutcomeJob(notify::Callback<T> done) : done_(std::move(done)) {}
 
   void finish(const notify::StoreError* commit_error) override {
     if (!result_) {
@@ -65,10 +52,36 @@ public:
     if (done_) done_(notify::Result<T>(std::move(error)));
   }
 
+  // Records the outcome of `body()`; true when it succeeded.
+  template <class Fn> bool record(Fn&& body) {
+    try {
+      result_.emplace(body());
+    } catch (const std::exception& e) {
+      // Only allocation failures can get here; they fail this request alone.
+      result_.emplace(notify::StoreError{notify::StoreErrc::io, e.what()});
+    }
+    return result_->ok();
+  }
+  void set_result(notify::Result<T> result) { result_.emplace(std::move(result)); }
+
 private:
-  Body body_;
   notify::Callback<T> done_;
   std::optional<notify::Result<T>> result_;
+};
+
+// Body: Result<T>(Connection&).
+template <class T, class Body> class TypedJob final : public OutcomeJob<T> {
+public:
+  TypedJob(Body body, notify::Callback<T> done, bool lazy = false)
+      : OutcomeJob<T>(std::move(done)), body_(std::move(body)), lazy_(lazy) {}
+
+  bool lazy() const override { return lazy_; }
+  bool run(Connection& conn) override {
+    return this->record([&] { return body_(conn); });
+  }
+
+private:
+  Body body_;
   bool lazy_;
 };
 

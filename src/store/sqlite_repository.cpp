@@ -38,39 +38,24 @@ template <class T, class Body> Result<T> in_write_transaction(Connection& conn, 
 
 // A receipt (acknowledge). Alone it runs as one UPDATE; the writer gives a run of
 // consecutive receipts to queries::acknowledge_all instead, which is one statement for all.
-class ReceiptJob final : public Job {
+class ReceiptJob final : public OutcomeJob<void> {
 public:
   ReceiptJob(std::string user_id, std::string recipient_id, core::WallTime at, Callback<void> done)
-      : user_id_(std::move(user_id)), recipient_id_(std::move(recipient_id)), at_(at),
-        done_(std::move(done)) {}
+      : OutcomeJob<void>(std::move(done)), user_id_(std::move(user_id)),
+        recipient_id_(std::move(recipient_id)), at_(at) {}
 
   bool single_statement() const override { return true; }
   ReceiptJob* as_receipt() override { return this; }
   queries::Receipt receipt() const { return {user_id_, recipient_id_, at_}; }
-  void set_result(Result<void> result) { result_.emplace(std::move(result)); }
 
   bool run(Connection& conn) override {
-    result_.emplace(queries::acknowledge(conn, user_id_, recipient_id_, at_));
-    return result_->ok();
-  }
-  void finish(const StoreError* commit_error) override {
-    if (!result_) {
-      result_.emplace(commit_error ? *commit_error : StoreError{StoreErrc::io, "request was not run"});
-    } else if (commit_error && result_->ok()) {
-      result_.emplace(*commit_error);
-    }
-    if (done_) done_(std::move(*result_));
-  }
-  void reject(StoreError error) override {
-    if (done_) done_(Result<void>(std::move(error)));
+    return record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
   }
 
 private:
   std::string user_id_;
   std::string recipient_id_;
   core::WallTime at_;
-  Callback<void> done_;
-  std::optional<Result<void>> result_;
 };
 
 Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_view url,

@@ -344,17 +344,20 @@ void WebSocket::flush() {
     }
     auto n = static_cast<std::size_t>(sent);
     buffered_ -= static_cast<uint32_t>(n);
+    // Frames written whole leave the queue together (one move of the rest, not one each).
+    std::size_t done = 0;
     while (n > 0) {
-      const std::size_t left = out.front()->size() - out_offset_;
+      const std::size_t left = out[done]->size() - out_offset_;
       if (n >= left) {
         n -= left;
         out_offset_ = 0;
-        out.erase(out.begin());
+        ++done;
       } else {
         out_offset_ += static_cast<uint32_t>(n);
         n = 0;
       }
     }
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(done));
   }
   if (out_ && !out_->empty()) {
     waiting_write_ = true;

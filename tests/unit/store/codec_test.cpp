@@ -44,6 +44,16 @@ TEST(Codec, TimesAreMilliseconds) {
   EXPECT_EQ(from_ms(std::optional<std::int64_t>()), std::nullopt);
 }
 
+// A private database at the latest schema; `analyze` gathers statistics of the (empty)
+// tables, as a long-lived database would have them.
+std::unique_ptr<Connection> migrated_memory_db(bool analyze) {
+  auto conn = std::move(Connection::open(":memory:", {})).value();
+  EXPECT_TRUE(conn->exec("BEGIN"));
+  EXPECT_TRUE(apply_migrations(*conn));
+  EXPECT_TRUE(conn->exec(analyze ? "COMMIT; ANALYZE;" : "COMMIT"));
+  return conn;
+}
+
 // The steps of the plan SQLite chooses for `sql`, one per line.
 std::string query_plan(Connection& conn, const std::string& sql) {
   auto st = conn.prepare("EXPLAIN QUERY PLAN " + sql);
@@ -56,10 +66,7 @@ std::string query_plan(Connection& conn, const std::string& sql) {
 
 // The hot queries walk an index: none of them scans the recipients table.
 TEST(QueryPlans, UseTheIndexes) {
-  auto conn = std::move(Connection::open(":memory:", {})).value();
-  ASSERT_TRUE(conn->exec("BEGIN"));
-  ASSERT_TRUE(apply_migrations(*conn));
-  ASSERT_TRUE(conn->exec("COMMIT; ANALYZE;"));
+  const auto conn = migrated_memory_db(/*analyze=*/true);
   struct Case {
     std::string sql;
     std::string index;
@@ -100,10 +107,7 @@ TEST(QueryPlans, UseTheIndexes) {
 // Schema v3's joins to users: records are still found by id (load_recipients reads a
 // range of rowids, acknowledge_all one rowid per receipt), users by key or id.
 TEST(QueryPlans, RecordsByIdStayByRowid) {
-  auto conn = std::move(Connection::open(":memory:", {})).value();
-  ASSERT_TRUE(conn->exec("BEGIN"));
-  ASSERT_TRUE(apply_migrations(*conn));
-  ASSERT_TRUE(conn->exec("COMMIT"));
+  const auto conn = migrated_memory_db(/*analyze=*/false);
   const std::vector<std::string> cases = {
       "SELECT r.id, u.id FROM recipients r CROSS JOIN users u ON u.key = r.user_key "
       "WHERE r.id > 5 AND +r.notification_id = 7 ORDER BY r.id",
@@ -127,10 +131,7 @@ TEST(QueryPlans, RecordsByIdStayByRowid) {
 // user_departments' primary key in key order, with no lookup in users per member and no
 // sort; a user's own departments come from user_departments_by_user, already sorted.
 TEST(QueryPlans, DepartmentsGoThroughTheUserKey) {
-  auto conn = std::move(Connection::open(":memory:", {})).value();
-  ASSERT_TRUE(conn->exec("BEGIN"));
-  ASSERT_TRUE(apply_migrations(*conn));
-  ASSERT_TRUE(conn->exec("COMMIT; ANALYZE;"));
+  const auto conn = migrated_memory_db(/*analyze=*/true);
   struct Case {
     std::string sql;
     std::string access;
@@ -157,10 +158,7 @@ TEST(QueryPlans, DepartmentsGoThroughTheUserKey) {
 // Inserting a record and setting its status check the status constraint: with IN over
 // four names, SQLite built a temporary b-tree of them for every row (OpenEphemeral).
 TEST(QueryPlans, StatusCheckBuildsNoTablePerRecord) {
-  auto conn = std::move(Connection::open(":memory:", {})).value();
-  ASSERT_TRUE(conn->exec("BEGIN"));
-  ASSERT_TRUE(apply_migrations(*conn));
-  ASSERT_TRUE(conn->exec("COMMIT"));
+  const auto conn = migrated_memory_db(/*analyze=*/false);
   for (const std::string sql : {
            "INSERT OR IGNORE INTO recipients (notification_id, user_key, created_at, next_attempt_at) "
            "SELECT 1, key, 2, 3 FROM users ORDER BY key",
