@@ -160,6 +160,9 @@ bool BatchingEmitter::hold_for_batch(const std::string& user_id, MakeEvent&& mak
 void BatchingEmitter::send_to_batching(const std::string& user_id, socketio::Packet packet) {
   socketio::BroadcastOptions options;
   options.rooms.push_back(realtime::batch_user_room(user_id));
+  // The batch was held, and its ack id is known, on this node only; other nodes gave
+  // their sockets each notification as it came.
+  options.local = true;
   std::vector<std::pair<socketio::BroadcastOptions, socketio::Packet>> one;
   one.emplace_back(std::move(options), std::move(packet));
   nsp_.broadcast_each(std::move(one));

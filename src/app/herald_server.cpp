@@ -7,6 +7,7 @@
 #include "auth/key_set.hpp"
 #include "auth/sign.hpp"
 #include "auth/verifier.hpp"
+#include "cluster/redis_adapter.hpp"
 #include "core/ids.hpp"
 #include "core/loop_group.hpp"
 #include "notify/service.hpp"
@@ -83,9 +84,6 @@ std::string resolve_jwt_secret(const Config& config) {
 // Settings this build cannot honour stop the start: better than running as a single node,
 // or on another store, while the operator believes otherwise.
 Config refuse_unbuilt_features(Config config) {
-  if (config.cluster.redis_url)
-    throw ConfigError("cluster.redis_url",
-                      "cluster.redis_url: cluster fan-out through Redis is not in this build yet");
   if (!config.store.url.starts_with("sqlite:"))
     throw ConfigError("store.url", "store.url: only sqlite:// stores are supported by this build");
   return config;
@@ -95,6 +93,23 @@ std::unique_ptr<notify::Repository> open_store(const Config& config) {
   auto repo = store::SqliteRepository::open(config.store.url);
   if (!repo) throw ConfigError("store.url", "store.url: cannot open the store: " + repo.error().message);
   return std::move(*repo);
+}
+
+// The Redis adapter for cluster.redis_url, attached to the namespace; null when unset.
+std::shared_ptr<cluster::RedisAdapter> cluster_adapter(const Config& config, socketio::Namespace& nsp) {
+  if (!config.cluster.redis_url) return nullptr;
+  std::string error;
+  auto endpoint = cluster::parse_redis_url(*config.cluster.redis_url, error);
+  if (!endpoint) throw ConfigError("cluster.redis_url", "cluster.redis_url: " + error);
+  if (config.store.url.starts_with("sqlite:"))
+    spdlog::warn("cluster: every node has its own SQLite store: a notification reaches the other nodes' "
+                 "sockets, but their receipts and inboxes read their own store; share a PostgreSQL store "
+                 "between Herald nodes");
+  cluster::RedisAdapterOptions options;
+  options.endpoint = std::move(*endpoint);
+  auto adapter = std::make_shared<cluster::RedisAdapter>(nsp, std::move(options));
+  nsp.set_adapter(adapter);
+  return adapter;
 }
 
 realtime::GatewayOptions gateway_options(const Config& config) {
@@ -182,7 +197,7 @@ struct HeraldServer::Impl {
         service(*repository, emitter, clock, delivery_policy(config)),
         gateway(io, verifier, gateway_options(config), clock, gateway_hooks()),
         api(service, verifier, clock, api::ApiOptions{config.auth.api_keys}), router(io),
-        http(loops, router, http_limits()) {
+        http(loops, router, http_limits()), cluster(cluster_adapter(config, io.of(realtime::kNamespace))) {
     router.set_api([this](transport::HttpRequest&& req, transport::Responder res) {
       api.handle(std::move(req), std::move(res));
     });
@@ -287,6 +302,18 @@ struct HeraldServer::Impl {
     out += fmt::format("herald_deliveries_total{{status=\"retried\"}} {}\n", m.retries_sent.load());
     out += m.api_to_emit.render("herald_api_to_emit_seconds",
                                 "Time from the API call to the emit of notification:new, stored first.");
+    if (cluster) {
+      const auto c = cluster->stats();
+      counter("herald_cluster_published_total", "Broadcasts sent to the other nodes through Redis.",
+              c.published);
+      counter("herald_cluster_received_total", "Broadcasts from other nodes delivered here.", c.received);
+      counter("herald_cluster_dropped_total",
+              "Broadcasts not sent to the other nodes: Redis away or too slow.", c.dropped);
+      out += fmt::format(
+          "# HELP herald_cluster_connected Whether the node is connected and subscribed to Redis.\n"
+          "# TYPE herald_cluster_connected gauge\nherald_cluster_connected {}\n",
+          c.connected ? 1 : 0);
+    }
     return out;
   }
 
@@ -302,6 +329,7 @@ struct HeraldServer::Impl {
   api::Api api;
   HttpRouter router;
   transport::HttpServer http;
+  std::shared_ptr<cluster::RedisAdapter> cluster; // null without cluster.redis_url
   bool started = false;
   bool stopped = false;
   DirectorySeen directory_seen;
@@ -316,6 +344,7 @@ uint16_t HeraldServer::start() {
   auto& i = *impl_;
   warm_up_signatures();
   const auto port = i.http.listen(i.config.server.listen_host, i.config.server.listen_port);
+  if (i.cluster) i.cluster->start();
   i.loops.start();
   i.service.start_scheduler();
   i.started = true;
@@ -331,6 +360,7 @@ void HeraldServer::stop() {
   i.io.engine().close_all();
   i.loops.stop();
   i.loops.join();
+  if (i.cluster) i.cluster->stop();
   i.repository->close();
 }
 

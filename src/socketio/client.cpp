@@ -115,7 +115,7 @@ void Client::connect(Packet&& packet) {
   if (find(packet.nsp)) return; // already connected: nothing to do
   Handshake hs = handshake_ ? *handshake_ : Handshake{};
   hs.auth = packet.data.is_object() ? std::move(packet.data) : boost::json::object{};
-  auto socket = nsp->make_socket(*this, core::random_token(15), std::move(hs));
+  auto socket = nsp->make_socket(*this, core::random_token(Socket::kIdBytes), std::move(hs));
   if (auto err = nsp->run_middleware(*socket)) {
     answer.type = PacketType::connect_error;
     boost::json::object body{{"message", err->message}};

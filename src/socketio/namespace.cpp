@@ -1,10 +1,14 @@
 #include "socketio/namespace.hpp"
 
 #include "core/loop_group.hpp"
+#include "socketio/adapter.hpp"
 #include "socketio/client.hpp"
 #include "socketio/server.hpp"
 
+#include <atomic>
+#include <cctype>
 #include <memory>
+#include <mutex>
 
 namespace herald::socketio {
 
@@ -82,6 +86,9 @@ void Namespace::broadcast_each(std::vector<std::pair<BroadcastOptions, Packet>> 
 }
 
 void Namespace::broadcast_encoded(EncodedBatch packets) {
+  if (adapter_)
+    for (const auto& [options, frames] : packets)
+      if (!options.local) adapter_->publish(std::make_shared<const EncodedPacket>(frames), options);
   auto batch = std::make_shared<const EncodedBatch>(std::move(packets));
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i) {
@@ -101,6 +108,7 @@ void send_frames(Socket& socket, const EncodedPacket& frames) {
 } // namespace
 
 void Namespace::fan_out(std::shared_ptr<const RoomFanout> fanout) {
+  if (adapter_) adapter_->publish_fan_out(fanout);
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i)
     loops.post(i, [this, i, fanout] { fan_out_local(i, *fanout); });
@@ -128,7 +136,12 @@ void Namespace::emit(std::string_view event, boost::json::array args, std::vecto
 
 void Namespace::broadcast(const Packet& packet, const BroadcastOptions& options) {
   auto frames = std::make_shared<const EncodedPacket>(encode_for_wire(packet));
-  auto opts = std::make_shared<const BroadcastOptions>(options);
+  if (adapter_ && !options.local) adapter_->publish(frames, options);
+  broadcast_local(std::move(frames), options);
+}
+
+void Namespace::broadcast_local(std::shared_ptr<const EncodedPacket> frames, BroadcastOptions options) {
+  auto opts = std::make_shared<const BroadcastOptions>(std::move(options));
   auto& loops = server_.loops();
   for (std::size_t i = 0; i < loops.size(); ++i)
     loops.post(i, [this, i, frames, opts] { deliver_local(i, *frames, *opts); });
@@ -136,32 +149,82 @@ void Namespace::broadcast(const Packet& packet, const BroadcastOptions& options)
 
 void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames,
                               const BroadcastOptions& options) {
+  select_local(loop, options, [&](Socket* s) { send_frames(*s, frames); });
+}
+
+namespace {
+// As in Socket.IO, a socket's id names a room holding that socket alone. Such rooms are not
+// in the index (it would cost every connection an entry); a name of the shape of our socket
+// ids (Socket::make_id) is looked up among the loop's sockets instead. Room names the
+// application uses (user:{id}, ...) never have that shape.
+bool looks_like_socket_id(std::string_view room) {
+  if (room.size() != Socket::kIdLength) return false;
+  for (char c : room)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+} // namespace
+
+template <class Fn> void Namespace::select_local(std::size_t loop, const BroadcastOptions& options, Fn&& fn) {
   auto& state = loops_[loop];
   auto excluded = [&](Socket* s) {
     for (const auto& r : options.except)
       if (s->in(r)) return true;
     return false;
   };
-  auto send = [&](Socket* s) { send_frames(*s, frames); };
+  auto by_id = [&](std::string_view id) -> Socket* {
+    if (!looks_like_socket_id(id)) return nullptr;
+    for (auto* s : state.all)
+      if (s->id() == id) return s;
+    return nullptr;
+  };
   if (options.rooms.empty()) {
     for (auto* s : state.all)
-      if (!excluded(s)) send(s);
+      if (!excluded(s)) fn(s);
     return;
   }
   if (options.rooms.size() == 1) {
     auto it = state.rooms.find(options.rooms.front());
-    if (it == state.rooms.end()) return;
+    if (it == state.rooms.end()) {
+      if (auto* s = by_id(options.rooms.front()); s && !excluded(s)) fn(s);
+      return;
+    }
     for (auto* s : it->second)
-      if (!excluded(s)) send(s);
+      if (!excluded(s)) fn(s);
     return;
   }
-  // Several rooms: a socket in two of them still gets the packet once.
+  // Several rooms: a socket in two of them is selected once.
   std::unordered_set<Socket*> seen;
   for (const auto& room : options.rooms) {
     auto it = state.rooms.find(room);
-    if (it == state.rooms.end()) continue;
+    if (it == state.rooms.end()) {
+      if (auto* s = by_id(room); s && seen.insert(s).second && !excluded(s)) fn(s);
+      continue;
+    }
     for (auto* s : it->second)
-      if (seen.insert(s).second && !excluded(s)) send(s);
+      if (seen.insert(s).second && !excluded(s)) fn(s);
+  }
+}
+
+void Namespace::for_each_local(BroadcastOptions options, std::function<void(Socket&)> fn,
+                               std::function<void()> done) {
+  struct Shared {
+    BroadcastOptions options;
+    std::function<void(Socket&)> fn;
+    std::function<void()> done;
+    std::atomic<std::size_t> loops_left;
+  };
+  auto& loops = server_.loops();
+  auto shared = std::make_shared<Shared>(std::move(options), std::move(fn), std::move(done), loops.size());
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    loops.post(i, [this, i, shared] {
+      // Selected first, then called: `fn` may change the room index being walked.
+      std::vector<std::shared_ptr<Socket>> selected;
+      select_local(i, shared->options, [&](Socket* s) { selected.push_back(s->shared_from_this()); });
+      for (auto& s : selected)
+        shared->fn(*s);
+      if (shared->loops_left.fetch_sub(1) == 1 && shared->done) shared->done();
+    });
   }
 }
 

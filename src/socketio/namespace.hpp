@@ -18,6 +18,7 @@
 
 namespace herald::socketio {
 
+class Adapter;
 class Server;
 
 using EventHandler = std::function<void(Socket&, Payload&&, Ack)>;
@@ -41,6 +42,7 @@ using Middleware = std::function<std::optional<ConnectError>(Socket&)>;
 struct BroadcastOptions {
   std::vector<std::string> rooms;  // empty: every socket of the namespace
   std::vector<std::string> except; // sockets in any of these rooms are skipped
+  bool local = false;              // this node's sockets only, never other nodes'
 };
 
 // Encoded once, shared by every recipient: the text packet then its attachments.
@@ -58,7 +60,8 @@ public:
   virtual std::size_t size() const = 0;
   // The room of entry `i`; `scratch` may hold the name.
   virtual std::string_view room(std::size_t i, std::string& scratch) const = 0;
-  // Members of this room are skipped for entry `i` (empty: none).
+  // Members of this room on this node are skipped for entry `i` (empty: none); other
+  // nodes deliver the entry to the whole room.
   virtual std::string_view except(std::size_t i) const = 0;
   // Entry `i`'s packet; empty if it cannot be encoded (then nobody gets it).
   virtual EncodedPacket packet(std::size_t i) const = 0;
@@ -113,8 +116,18 @@ public:
   void broadcast_encoded(EncodedBatch packets);
   // The same with packets built on each loop, for the rooms it has. Thread-safe.
   void fan_out(std::shared_ptr<const RoomFanout> fanout);
-  // The part of a broadcast that runs on one loop (also used by cluster adapters).
+  // The part of a broadcast that runs on one loop.
   void deliver_local(std::size_t loop, const EncodedPacket& frames, const BroadcastOptions& options);
+
+  // --- for cluster adapters (socketio/adapter.hpp)
+  // Every later broadcast not marked local is also handed to `adapter`. Set before start.
+  void set_adapter(std::shared_ptr<Adapter> adapter) { adapter_ = std::move(adapter); }
+  // A broadcast from another node: to this node's sockets only. Thread-safe.
+  void broadcast_local(std::shared_ptr<const EncodedPacket> frames, BroadcastOptions options);
+  // Runs `fn` on each socket of this node that `options` select, on the socket's loop, then
+  // `done` once after every loop has finished (on one of them). `fn` may join, leave or
+  // disconnect the socket. Thread-safe.
+  void for_each_local(BroadcastOptions options, std::function<void(Socket&)> fn, std::function<void()> done);
   // Sockets connected on the calling loop.
   std::size_t local_size() const;
 
@@ -147,6 +160,8 @@ private:
   LoopState& local();
   const LoopState& local() const;
   void fan_out_local(std::size_t loop, const RoomFanout& fanout);
+  // Calls `fn` once for each socket on `loop` that `options` select.
+  template <class Fn> void select_local(std::size_t loop, const BroadcastOptions& options, Fn&& fn);
 
   Server& server_;
   std::string name_;
@@ -158,6 +173,7 @@ private:
   UnmatchedAckHandler on_unmatched_ack_;
   SocketFactory socket_factory_;
   std::vector<LoopState> loops_;
+  std::shared_ptr<Adapter> adapter_;
 };
 
 } // namespace herald::socketio

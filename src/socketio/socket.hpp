@@ -98,6 +98,10 @@ private:
 
 class Socket : public std::enable_shared_from_this<Socket> {
 public:
+  // Ids are kIdBytes random bytes, base64url: kIdLength characters.
+  static constexpr std::size_t kIdBytes = 15;
+  static constexpr std::size_t kIdLength = kIdBytes / 3 * 4;
+
   Socket(Client& client, Namespace& nsp, std::string id, Handshake handshake);
   ~Socket();
 
