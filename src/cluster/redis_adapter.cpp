@@ -1,6 +1,7 @@
 #include "cluster/redis_adapter.hpp"
 
 #include "cluster/msgpack.hpp"
+#include "core/thread_name.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
@@ -133,7 +134,10 @@ void RedisAdapter::start() {
     connect_publisher();
     connect_subscriber();
   });
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("herald-cluster");
+    io_.run();
+  });
 }
 
 void RedisAdapter::stop() {
@@ -156,16 +160,39 @@ RedisAdapterStats RedisAdapter::stats() const {
 }
 
 void RedisAdapter::connect_publisher() {
+  publisher_up_ = false;
   publisher_ = std::make_shared<RedisConnection>(io_, options_.max_buffered);
   publisher_->open(
       options_.endpoint,
-      [this](RedisReply&& reply) {
-        if (reply.type == RedisReply::Type::error)
+      [this, refused_logged = false](RedisReply&& reply) mutable {
+        if (reply.type == RedisReply::Type::error && !refused_logged) {
           spdlog::warn("cluster: Redis refused a publish: {}", reply.str);
-        if (reply.type == RedisReply::Type::status && reply.str == "PONG") publisher_backoff_ = {};
+          refused_logged = true; // once per connection: every publish would say the same
+        }
+        if (reply.type == RedisReply::Type::status && reply.str == "PONG") {
+          publisher_backoff_ = {};
+          publisher_up_ = true;
+          update_connected();
+        }
       },
-      [this](const std::string& reason) { schedule_reconnect(false, reason); });
+      [this](const std::string& reason) {
+        publisher_up_ = false;
+        schedule_reconnect(false, reason);
+      });
   publisher_->command({"PING"});
+}
+
+void RedisAdapter::update_connected() {
+  const bool up = publisher_up_ && subscriptions_ == 2;
+  if (up == connected_) return;
+  connected_ = up;
+  if (!up) return;
+  if (away_logged_)
+    spdlog::info("cluster: Redis at {}:{} is back", options_.endpoint.host, options_.endpoint.port);
+  else
+    spdlog::info("cluster: fan-out through Redis at {}:{} (node {})", options_.endpoint.host,
+                 options_.endpoint.port, uid_);
+  away_logged_ = false;
 }
 
 void RedisAdapter::connect_subscriber() {
@@ -173,14 +200,17 @@ void RedisAdapter::connect_subscriber() {
   subscriber_ = std::make_shared<RedisConnection>(io_, options_.max_buffered);
   subscriber_->open(
       options_.endpoint, [this](RedisReply&& reply) { on_subscriber_reply(std::move(reply)); },
-      [this](const std::string& reason) { schedule_reconnect(true, reason); });
+      [this](const std::string& reason) {
+        subscriptions_ = 0;
+        schedule_reconnect(true, reason);
+      });
   subscriber_->command({"PSUBSCRIBE", channel_ + "*"});
   subscriber_->command({"SUBSCRIBE", request_channel_});
 }
 
 void RedisAdapter::schedule_reconnect(bool subscriber, const std::string& reason) {
   if (stopped_) return;
-  connected_ = false;
+  update_connected();
   auto& backoff = subscriber ? subscriber_backoff_ : publisher_backoff_;
   backoff = backoff.count() == 0 ? kFirstBackoff : std::min(backoff * 2, options_.max_backoff);
   if (!away_logged_) {
@@ -212,13 +242,7 @@ void RedisAdapter::on_subscriber_reply(RedisReply&& reply) {
   }
   if ((kind == "psubscribe" || kind == "subscribe") && ++subscriptions_ == 2) {
     subscriber_backoff_ = {};
-    connected_ = true;
-    if (away_logged_)
-      spdlog::info("cluster: Redis at {}:{} is back", options_.endpoint.host, options_.endpoint.port);
-    else
-      spdlog::info("cluster: fan-out through Redis at {}:{} (node {})", options_.endpoint.host,
-                   options_.endpoint.port, uid_);
-    away_logged_ = false;
+    update_connected();
   }
 }
 

@@ -64,6 +64,8 @@ private:
   void connect_publisher();
   void connect_subscriber();
   void schedule_reconnect(bool subscriber, const std::string& reason);
+  // Sets `connected_` from both connections' state, and logs a change for the better.
+  void update_connected();
   void on_subscriber_reply(RedisReply&& reply);
   void on_broadcast(std::string_view channel, std::string_view message);
   void on_request(std::string_view message);
@@ -87,7 +89,8 @@ private:
   boost::asio::steady_timer subscriber_retry_;
   std::chrono::milliseconds publisher_backoff_{0};
   std::chrono::milliseconds subscriber_backoff_{0};
-  int subscriptions_ = 0; // confirmed on the current subscriber connection
+  int subscriptions_ = 0;     // confirmed on the current subscriber connection
+  bool publisher_up_ = false; // the current publisher connection answered PING
   bool away_logged_ = false;
 
   std::atomic<std::uint64_t> published_{0};

@@ -215,7 +215,11 @@ void Namespace::for_each_local(BroadcastOptions options, std::function<void(Sock
     std::atomic<std::size_t> loops_left;
   };
   auto& loops = server_.loops();
-  auto shared = std::make_shared<Shared>(std::move(options), std::move(fn), std::move(done), loops.size());
+  auto shared = std::make_shared<Shared>();
+  shared->options = std::move(options);
+  shared->fn = std::move(fn);
+  shared->done = std::move(done);
+  shared->loops_left = loops.size();
   for (std::size_t i = 0; i < loops.size(); ++i) {
     loops.post(i, [this, i, shared] {
       // Selected first, then called: `fn` may change the room index being walked.
