@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cctype>
 #include <memory>
-#include <mutex>
 
 namespace herald::socketio {
 
@@ -155,8 +154,8 @@ void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames,
 namespace {
 // As in Socket.IO, a socket's id names a room holding that socket alone. Such rooms are not
 // in the index (it would cost every connection an entry); a name of the shape of our socket
-// ids (Socket::make_id) is looked up among the loop's sockets instead. Room names the
-// application uses (user:{id}, ...) never have that shape.
+// ids (Socket::kIdLength characters of base64url) is looked up among the loop's sockets
+// instead. Room names the application uses (user:{id}, ...) never have that shape.
 bool looks_like_socket_id(std::string_view room) {
   if (room.size() != Socket::kIdLength) return false;
   for (char c : room)
@@ -169,7 +168,7 @@ template <class Fn> void Namespace::select_local(std::size_t loop, const Broadca
   auto& state = loops_[loop];
   auto excluded = [&](Socket* s) {
     for (const auto& r : options.except)
-      if (s->in(r)) return true;
+      if (s->in(r) || s->id() == r) return true;
     return false;
   };
   auto by_id = [&](std::string_view id) -> Socket* {

@@ -123,7 +123,8 @@ describe('cluster fan-out through Redis', () => {
       assert.deepEqual(await bob.rec.wait('to-everyone'), ['all']);
       // Excluded by room: never delivered; the next emit proves the order.
       peer.nsp.to('user:bob').except('user:bob').emit('excluded', 1);
-      peer.nsp.to('user:bob').emit('after', 2);
+      peer.nsp.to('user:bob').except(bob.socket.id).emit('excluded', 2);
+      peer.nsp.to('user:bob').emit('after', 3);
       await bob.rec.wait('after');
       assert.equal(bob.rec.of('excluded').length, 0);
     } finally {
