@@ -58,8 +58,9 @@ int run(const hb::Options& options) {
   std::unique_ptr<hb::Producer> producer;
   if (!options.producer_token.empty() || !options.api_key.empty()) {
     hb::ProducerOptions po;
-    po.server = server;
-    po.host = host_header;
+    const auto api_port = options.producer_port.value_or(options.port);
+    po.server = asio::ip::tcp::endpoint(server.address(), api_port);
+    po.host = options.host + ":" + std::to_string(api_port);
     po.auth_header = options.api_key.empty() ? "Authorization: Bearer " + options.producer_token
                                              : "X-Api-Key: " + options.api_key;
     // A burst is posted all at once, as a producer with a burst to send would: the server

@@ -11,6 +11,7 @@ std::string usage() {
   return R"(usage: herald-bench [connect|targeted|broadcast|burst|churn]... --secret S [options]
   connect always runs first: it ramps the connections, then holds them idle.
   --host H --port P --path /socket.io/ --nsp /notifications   the server
+  --producer-port P           post notifications to this port instead (another node of a cluster)
   --secret S                 HS256 secret; client tokens are minted from it (sub u<N>, departments [d<N % D>])
   --connections N            clients in this process (at most 19000: one process opens at most 20,000 files)
   --departments D            (10)      --first-user K   user number of client 0 (0)
@@ -60,6 +61,8 @@ Options parse_options(int argc, char** argv) {
   const std::map<std::string, Setter> flags{
       {"--host", text(o.host)},
       {"--port", [&](const std::string& f, const std::string& v) { o.port = uint16_t(number(f, v)); }},
+      {"--producer-port",
+       [&](const std::string& f, const std::string& v) { o.producer_port = uint16_t(number(f, v)); }},
       {"--path", text(o.path)},
       {"--nsp", text(o.nsp)},
       {"--secret", text(o.secret)},

@@ -12,6 +12,7 @@ struct Options {
   std::vector<std::string> scenarios; // connect always runs first; then these in order
   std::string host = "127.0.0.1";
   uint16_t port = 3000;
+  std::optional<uint16_t> producer_port; // the API of another node (cluster runs); default: port
   std::string path = "/socket.io/";
   std::string nsp = "/notifications";
   std::string secret;
