@@ -1,23 +1,25 @@
 #pragma once
 // One queued repository request: the SQL to run on a store thread and the callback that
-// receives its outcome once the outcome is final (after COMMIT, for writes).
+// receives its outcome once the outcome is final (after COMMIT, for writes). Templates
+// over the connection type, so that SQLite (Connection) and PostgreSQL (PgConnection)
+// share the queueing and the delivery of outcomes.
 
 #include "notify/repository.hpp"
 
 #include <exception>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace herald::store {
 
-class Connection;
-class ReceiptJob;
+template <class Conn> class ReceiptJob;
 
-class Job {
+template <class Conn> class Job {
 public:
   virtual ~Job() = default;
   // Runs the request; false when it failed and its changes must be rolled back.
-  virtual bool run(Connection& conn) = 0;
+  virtual bool run(Conn& conn) = 0;
   // Delivers the outcome. `commit_error` is set when the enclosing transaction did not
   // commit: a request that succeeded then reports that error instead.
   virtual void finish(const notify::StoreError* commit_error) = 0;
@@ -30,11 +32,11 @@ public:
   // company, so that many share one transaction (and one wake-up of the writer).
   virtual bool lazy() const { return false; }
   // A receipt: the writer applies a run of queued receipts in one statement.
-  virtual ReceiptJob* as_receipt() { return nullptr; }
+  virtual ReceiptJob<Conn>* as_receipt() { return nullptr; }
 };
 
 // A job whose outcome is a Result<T> for one callback: how it is delivered, whatever runs it.
-template <class T> class OutcomeJob : public Job {
+template <class Conn, class T> class OutcomeJob : public Job<Conn> {
 public:
   explicit OutcomeJob(notify::Callback<T> done) : done_(std::move(done)) {}
 
@@ -69,20 +71,43 @@ private:
   std::optional<notify::Result<T>> result_;
 };
 
-// Body: Result<T>(Connection&).
-template <class T, class Body> class TypedJob final : public OutcomeJob<T> {
+// Body: Result<T>(Conn&).
+template <class Conn, class T, class Body> class TypedJob final : public OutcomeJob<Conn, T> {
 public:
   TypedJob(Body body, notify::Callback<T> done, bool lazy = false)
-      : OutcomeJob<T>(std::move(done)), body_(std::move(body)), lazy_(lazy) {}
+      : OutcomeJob<Conn, T>(std::move(done)), body_(std::move(body)), lazy_(lazy) {}
 
   bool lazy() const override { return lazy_; }
-  bool run(Connection& conn) override {
+  bool run(Conn& conn) override {
     return this->record([&] { return body_(conn); });
   }
 
 private:
   Body body_;
   bool lazy_;
+};
+
+// A receipt (acknowledge). Alone it runs as one UPDATE; the writer gives a run of
+// consecutive receipts to its backend's acknowledge_all instead, one statement for all.
+// Each backend defines run() beside its queries.
+template <class Conn> class ReceiptJob final : public OutcomeJob<Conn, void> {
+public:
+  ReceiptJob(std::string user_id, std::string recipient_id, core::WallTime at, notify::Callback<void> done)
+      : OutcomeJob<Conn, void>(std::move(done)), user_id_(std::move(user_id)),
+        recipient_id_(std::move(recipient_id)), at_(at) {}
+
+  bool single_statement() const override { return true; }
+  ReceiptJob* as_receipt() override { return this; }
+  const std::string& user_id() const { return user_id_; }
+  const std::string& recipient_id() const { return recipient_id_; }
+  core::WallTime at() const { return at_; }
+
+  bool run(Conn& conn) override;
+
+private:
+  std::string user_id_;
+  std::string recipient_id_;
+  core::WallTime at_;
 };
 
 } // namespace herald::store

@@ -1,26 +1,14 @@
 #pragma once
 // Tuning of SqliteRepository, with the reasons for the defaults.
 
+#include "store/store_options.hpp"
+
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 
 namespace herald::store {
 
-struct SqliteOptions {
-  // Requests waiting for the writer. 4096 absorbs a burst of API calls while a batch
-  // commits; beyond that the API answers 503 rather than queueing without limit.
-  std::size_t write_queue_capacity = 4096;
-  // Requests waiting for the reader.
-  std::size_t read_queue_capacity = 4096;
-  // At most this many requests share one transaction, bounding the latency of a batch.
-  std::size_t max_batch = 4096;
-  // How long a request nobody waits on (a user learnt from a token) may wait for company:
-  // a ramp of new users then costs one transaction per few milliseconds, not one each.
-  std::chrono::microseconds lazy_linger{5000};
-  // `herald serve` migrates at start; `herald migrate` may open with false and call
-  // migrate() itself.
-  bool migrate_on_open = true;
+struct SqliteOptions : StoreOptions {
   // synchronous=FULL: survive power loss too, at an fsync per batch. NORMAL (the
   // default) already keeps every commit through a kill -9 of the process.
   bool fsync_every_commit = false;
@@ -28,11 +16,8 @@ struct SqliteOptions {
   std::chrono::milliseconds busy_timeout{5000};
 };
 
-struct SqliteStats {
-  std::uint64_t write_batches = 0; // transactions committed or attempted by the writer
-  std::uint64_t write_jobs = 0;    // write requests run
-  std::uint64_t read_jobs = 0;     // read requests run
-  std::uint64_t checkpoints = 0;   // WAL checkpoints by the background checkpointer
+struct SqliteStats : StoreStats {
+  std::uint64_t checkpoints = 0; // WAL checkpoints by the background checkpointer
 };
 
 } // namespace herald::store

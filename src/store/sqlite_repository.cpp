@@ -36,27 +36,9 @@ template <class T, class Body> Result<T> in_write_transaction(Connection& conn, 
 
 } // namespace
 
-// A receipt (acknowledge). Alone it runs as one UPDATE; the writer gives a run of
-// consecutive receipts to queries::acknowledge_all instead, which is one statement for all.
-class ReceiptJob final : public OutcomeJob<void> {
-public:
-  ReceiptJob(std::string user_id, std::string recipient_id, core::WallTime at, Callback<void> done)
-      : OutcomeJob<void>(std::move(done)), user_id_(std::move(user_id)),
-        recipient_id_(std::move(recipient_id)), at_(at) {}
-
-  bool single_statement() const override { return true; }
-  ReceiptJob* as_receipt() override { return this; }
-  queries::Receipt receipt() const { return {user_id_, recipient_id_, at_}; }
-
-  bool run(Connection& conn) override {
-    return record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
-  }
-
-private:
-  std::string user_id_;
-  std::string recipient_id_;
-  core::WallTime at_;
-};
+template <> bool ReceiptJob<Connection>::run(Connection& conn) {
+  return record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
+}
 
 Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_view url,
                                                                  SqliteOptions options) {
@@ -91,8 +73,8 @@ SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::uniq
                                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options)
     : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
       checkpointer_(std::move(checkpointer)),
-      write_queue_(std::make_unique<JobQueue>(options.write_queue_capacity, options.lazy_linger)),
-      read_queue_(std::make_unique<JobQueue>(options.read_queue_capacity)),
+      write_queue_(std::make_unique<JobQueue<Connection>>(options.write_queue_capacity, options.lazy_linger)),
+      read_queue_(std::make_unique<JobQueue<Connection>>(options.read_queue_capacity)),
       max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
   writer_ = std::thread([this] {
     core::name_this_thread("herald-writer");
@@ -123,35 +105,36 @@ void SqliteRepository::close() {
 }
 
 SqliteStats SqliteRepository::stats() const {
-  return SqliteStats{write_batches_.load(), write_jobs_.load(), read_jobs_.load(),
+  return SqliteStats{{write_batches_.load(), write_jobs_.load(), read_jobs_.load()},
                      checkpointer_ ? checkpointer_->checkpoints() : 0};
 }
 
 Connection& SqliteRepository::reader_conn() { return reader_conn_ ? *reader_conn_ : *writer_conn_; }
 
-void SqliteRepository::submit(JobQueue& queue, std::unique_ptr<Job> job) {
+void SqliteRepository::submit(JobQueue<Connection>& queue, std::unique_ptr<Job<Connection>> job) {
   if (auto rejected = queue.push(std::move(job))) {
     rejected->reject(StoreError{StoreErrc::unavailable, "store queue is full or the store is closed"});
   }
 }
 
 template <class T, class Body> void SqliteRepository::write(Body body, Callback<T> done, bool lazy) {
-  submit(*write_queue_, std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done), lazy));
+  submit(*write_queue_,
+         std::make_unique<TypedJob<Connection, T, Body>>(std::move(body), std::move(done), lazy));
 }
 
 template <class T, class Body> void SqliteRepository::read(Body body, Callback<T> done) {
-  submit(*read_queue_, std::make_unique<TypedJob<T, Body>>(std::move(body), std::move(done)));
+  submit(*read_queue_, std::make_unique<TypedJob<Connection, T, Body>>(std::move(body), std::move(done)));
 }
 
 void SqliteRepository::writer_main() {
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<Job<Connection>>> batch;
   while (write_queue_->pop_batch(batch, max_batch_)) {
     run_write_batch(batch);
     batch.clear();
   }
 }
 
-void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch) {
+void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job<Connection>>>& batch) {
   std::optional<StoreError> commit_error;
   {
     Connection& c = *writer_conn_;
@@ -203,12 +186,14 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job>>& batch)
     job->finish(commit_error ? &*commit_error : nullptr);
 }
 
-void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<Job>>& batch,
+void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<Job<Connection>>>& batch,
                                     std::size_t begin, std::size_t end) {
   std::vector<queries::Receipt> receipts;
   receipts.reserve(end - begin);
-  for (std::size_t i = begin; i < end; ++i)
-    receipts.push_back(batch[i]->as_receipt()->receipt());
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& r = *batch[i]->as_receipt();
+    receipts.push_back({r.user_id(), r.recipient_id(), r.at()});
+  }
   auto found = queries::acknowledge_all(c, receipts);
   if (!found && !sqlite3_get_autocommit(c.handle())) {
     // The statement failed and SQLite undid it alone (malformed input, say): the receipts
@@ -218,7 +203,7 @@ void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<J
     return;
   }
   for (std::size_t i = begin; i < end; ++i) {
-    ReceiptJob& job = *batch[i]->as_receipt();
+    ReceiptJob<Connection>& job = *batch[i]->as_receipt();
     if (!found) {
       job.set_result(found.error());
     } else if ((*found)[i - begin]) {
@@ -230,7 +215,7 @@ void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<J
 }
 
 void SqliteRepository::reader_main() {
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<Job<Connection>>> batch;
   // Small batches keep a burst of reads from delaying the first of them.
   while (read_queue_->pop_batch(batch, 64)) {
     for (auto& job : batch) {
@@ -336,8 +321,8 @@ void SqliteRepository::mark_all_read(std::string user_id, core::WallTime at, Cal
 
 void SqliteRepository::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
                                    Callback<void> done) {
-  submit(*write_queue_,
-         std::make_unique<ReceiptJob>(std::move(user_id), std::move(recipient_id), at, std::move(done)));
+  submit(*write_queue_, std::make_unique<ReceiptJob<Connection>>(std::move(user_id), std::move(recipient_id),
+                                                                 at, std::move(done)));
 }
 
 void SqliteRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,

@@ -17,8 +17,8 @@ namespace herald::store {
 
 class Checkpointer;
 class Connection;
-class Job;
-class JobQueue;
+template <class Conn> class Job;
+template <class Conn> class JobQueue;
 
 class SqliteRepository final : public notify::Repository {
 public:
@@ -69,21 +69,21 @@ private:
   // `lazy`: see Job::lazy.
   template <class T, class Body> void write(Body body, notify::Callback<T> done, bool lazy = false);
   template <class T, class Body> void read(Body body, notify::Callback<T> done);
-  void submit(JobQueue& queue, std::unique_ptr<Job> job);
+  void submit(JobQueue<Connection>& queue, std::unique_ptr<Job<Connection>> job);
   void writer_main();
   void reader_main();
   // Runs one group-commit transaction over `batch`, then delivers every outcome.
-  void run_write_batch(std::vector<std::unique_ptr<Job>>& batch);
+  void run_write_batch(std::vector<std::unique_ptr<Job<Connection>>>& batch);
   // Applies the receipts batch[begin, end) in one statement and records each outcome.
-  void run_receipts(Connection& c, std::vector<std::unique_ptr<Job>>& batch, std::size_t begin,
+  void run_receipts(Connection& c, std::vector<std::unique_ptr<Job<Connection>>>& batch, std::size_t begin,
                     std::size_t end);
   Connection& reader_conn();
 
   std::unique_ptr<Connection> writer_conn_;
   std::unique_ptr<Connection> reader_conn_;    // null for :memory:, whose reads share the writer's
   std::unique_ptr<Checkpointer> checkpointer_; // null for :memory:
-  std::unique_ptr<JobQueue> write_queue_;
-  std::unique_ptr<JobQueue> read_queue_;
+  std::unique_ptr<JobQueue<Connection>> write_queue_;
+  std::unique_ptr<JobQueue<Connection>> read_queue_;
   std::size_t max_batch_;
   std::atomic<std::uint64_t> write_batches_{0};
   std::atomic<std::uint64_t> write_jobs_{0};

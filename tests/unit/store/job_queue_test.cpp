@@ -10,10 +10,15 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class TagJob final : public Job {
+// The queue never looks at the connection type.
+struct NoConnection {};
+using Queue = JobQueue<NoConnection>;
+using AnyJob = Job<NoConnection>;
+
+class TagJob final : public AnyJob {
 public:
   TagJob(int tag, bool lazy) : tag_(tag), lazy_(lazy) {}
-  bool run(Connection&) override { return true; }
+  bool run(NoConnection&) override { return true; }
   void finish(const notify::StoreError*) override {}
   void reject(notify::StoreError) override {}
   bool lazy() const override { return lazy_; }
@@ -24,7 +29,7 @@ private:
   bool lazy_;
 };
 
-std::vector<int> tags(const std::vector<std::unique_ptr<Job>>& jobs) {
+std::vector<int> tags(const std::vector<std::unique_ptr<AnyJob>>& jobs) {
   std::vector<int> out;
   for (const auto& j : jobs)
     out.push_back(static_cast<const TagJob&>(*j).tag());
@@ -32,19 +37,19 @@ std::vector<int> tags(const std::vector<std::unique_ptr<Job>>& jobs) {
 }
 
 TEST(JobQueue, LazyJobsAloneWaitForTheLinger) {
-  JobQueue q(100, 50ms);
+  Queue q(100, 50ms);
   const auto start = Clock::now();
   ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
   ASSERT_EQ(q.push(std::make_unique<TagJob>(2, true)), nullptr);
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<AnyJob>> batch;
   ASSERT_TRUE(q.pop_batch(batch, 10));
   EXPECT_GE(Clock::now() - start, 50ms);
   EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
 }
 
 TEST(JobQueue, AnEagerJobTakesTheLazyOnesAlongInOrder) {
-  JobQueue q(100, 60s);
-  std::vector<std::unique_ptr<Job>> batch;
+  Queue q(100, 60s);
+  std::vector<std::unique_ptr<AnyJob>> batch;
   std::thread consumer([&] { q.pop_batch(batch, 10); });
   ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
   std::this_thread::sleep_for(20ms); // the consumer is lingering now
@@ -56,8 +61,8 @@ TEST(JobQueue, AnEagerJobTakesTheLazyOnesAlongInOrder) {
 }
 
 TEST(JobQueue, AFullLazyBatchGoesAtOnce) {
-  JobQueue q(100, 60s, /*lazy_batch=*/3);
-  std::vector<std::unique_ptr<Job>> batch;
+  Queue q(100, 60s, /*lazy_batch=*/3);
+  std::vector<std::unique_ptr<AnyJob>> batch;
   std::thread consumer([&] { q.pop_batch(batch, 10); });
   for (int i = 1; i <= 3; ++i)
     ASSERT_EQ(q.push(std::make_unique<TagJob>(i, true)), nullptr);
@@ -66,10 +71,10 @@ TEST(JobQueue, AFullLazyBatchGoesAtOnce) {
 }
 
 TEST(JobQueue, ClosingReleasesLingeringJobsThenEnds) {
-  JobQueue q(100, 60s);
+  Queue q(100, 60s);
   ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
   q.close();
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<AnyJob>> batch;
   ASSERT_TRUE(q.pop_batch(batch, 10));
   EXPECT_EQ(tags(batch), (std::vector<int>{1}));
   batch.clear();
@@ -79,9 +84,9 @@ TEST(JobQueue, ClosingReleasesLingeringJobsThenEnds) {
 }
 
 TEST(JobQueue, WithoutALingerLazyJobsAreOrdinary) {
-  JobQueue q(100);
+  Queue q(100);
   ASSERT_EQ(q.push(std::make_unique<TagJob>(1, true)), nullptr);
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<AnyJob>> batch;
   const auto start = Clock::now();
   ASSERT_TRUE(q.pop_batch(batch, 10));
   EXPECT_LT(Clock::now() - start, 10s);
@@ -89,10 +94,10 @@ TEST(JobQueue, WithoutALingerLazyJobsAreOrdinary) {
 }
 
 TEST(JobQueue, JobsLeftByTheBatchLimitDoNotLingerAgain) {
-  JobQueue q(100, 60s, /*lazy_batch=*/3);
+  Queue q(100, 60s, /*lazy_batch=*/3);
   for (int i = 1; i <= 3; ++i)
     ASSERT_EQ(q.push(std::make_unique<TagJob>(i, true)), nullptr);
-  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<std::unique_ptr<AnyJob>> batch;
   ASSERT_TRUE(q.pop_batch(batch, 2));
   EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
   batch.clear();
