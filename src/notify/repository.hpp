@@ -71,6 +71,8 @@ public:
   virtual void record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
                            Callback<std::int64_t> done) = 0;
   // Pending or failed records with next_attempt_at <= now, earliest first, at most `limit`.
+  // A store shared by several nodes claims what it answers for the caller: until a lease
+  // runs out (or update_delivery / record_sent moves them), no call answers them again.
   virtual void due_deliveries(core::WallTime now, int limit, Callback<std::vector<InboxItem>> done) = 0;
   // Moves a record along the retry state machine (pending, failed, permanent_failure;
   // delivered is acknowledge's job: invalid). A delivered record is left alone: answers

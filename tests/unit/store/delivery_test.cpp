@@ -62,7 +62,10 @@ TEST_P(Delivery, AcknowledgeIsIdempotentAndKeepsTheFirstTime) {
 // Receipts queued together reach the writer as one run (one statement): each still gets
 // its own outcome, exactly as one by one.
 TEST_P(Delivery, ReceiptsInOneBatchEachGetTheirOutcome) {
-  const std::string nul("nul\0id", 6);
+  // PostgreSQL text holds no NUL byte (pg_test.cpp checks that such ids are refused): there
+  // a control character stands in for it.
+  const std::string nul =
+      GetParam() == Backing::postgres ? std::string("nul\1id") : std::string("nul\0id", 6);
   const auto n = send({"u1", "u2", "we\"ird\\id\n", nul});
   const auto r1 = n.recipients[0].recipient_id, r2 = n.recipients[1].recipient_id;
   const auto r3 = n.recipients[2].recipient_id, r4 = n.recipients[3].recipient_id;
@@ -155,6 +158,20 @@ TEST_P(Delivery, DueDeliveriesInDueOrderWithLimit) {
   ASSERT_TRUE(update(r[5], DeliveryStatus::permanent_failure, std::nullopt)); // settled: never due
 
   EXPECT_EQ(ids(due(t0 + seconds(9))), std::vector<std::string>{});
+  if (GetParam() == Backing::postgres) {
+    // A shared store claims what it answers (pg_delivery_queries.cpp): a second call does
+    // not answer the same records until the lease (PgOptions::claim_lease) ran out.
+    EXPECT_EQ(ids(due(t0 + seconds(100), 2)), (std::vector<std::string>{r[1], r[3]}));
+    EXPECT_EQ(ids(due(t0 + seconds(100))), (std::vector<std::string>{r[2], r[0]}));
+    EXPECT_TRUE(due(t0 + seconds(159)).empty());
+    // All four claimed until t0 + 160 s: due again together, in id order.
+    auto items = due(t0 + seconds(160));
+    EXPECT_EQ(ids(items), (std::vector<std::string>{r[0], r[1], r[2], r[3]}));
+    ASSERT_EQ(items.size(), 4u);
+    EXPECT_EQ(items[1].recipient.user_id, "u1");
+    EXPECT_EQ(items[1].notification.type.id, "info"); // the full payload for the resend
+    return;
+  }
   EXPECT_EQ(ids(due(t0 + seconds(10))), (std::vector<std::string>{r[1]}));
   EXPECT_EQ(ids(due(t0 + seconds(30))), (std::vector<std::string>{r[1], r[3], r[2]}));
   EXPECT_EQ(ids(due(t0 + seconds(100))), (std::vector<std::string>{r[1], r[3], r[2], r[0]}));
@@ -209,7 +226,7 @@ TEST_P(Delivery, UndeliveredOldestFirst) {
   EXPECT_EQ(items[0].notification.sender.username, "service");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backings, Delivery, testing::Values(Backing::memory, Backing::file), backing_name);
+INSTANTIATE_TEST_SUITE_P(Backings, Delivery, all_backings(), backing_name);
 
 } // namespace
 } // namespace herald::store::test

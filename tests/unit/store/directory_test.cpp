@@ -98,7 +98,7 @@ TEST_P(Directory, CreateTypeConflictsOnExistingId) {
 }
 
 TEST_P(Directory, LearntUsersShareATransactionAndPrecedeLaterWrites) {
-  const auto before = repo_->stats();
+  const auto before = stats();
   std::vector<std::promise<Result<UpsertUserResult>>> learnt(20);
   std::promise<Result<UpsertUserResult>> later;
   {
@@ -117,12 +117,12 @@ TEST_P(Directory, LearntUsersShareATransactionAndPrecedeLaterWrites) {
   for (auto& p : learnt)
     ASSERT_TRUE(p.get_future().get());
   // The gate's batch, then the twenty learnt users with the rename in one.
-  EXPECT_EQ(repo_->stats().write_batches - before.write_batches, 2u);
+  EXPECT_EQ(stats().write_batches - before.write_batches, 2u);
   EXPECT_EQ(get("l0").value(), (User{"l0", "renamed", "", {"ops"}}));
   EXPECT_EQ(get("l19").value().departments, std::vector<std::string>{"ops"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Backings, Directory, testing::Values(Backing::memory, Backing::file), backing_name);
+INSTANTIATE_TEST_SUITE_P(Backings, Directory, all_backings(), backing_name);
 
 } // namespace
 } // namespace herald::store::test

@@ -196,7 +196,7 @@ TEST_P(Inbox, AnotherUsersRecordIsNotFoundEverywhere) {
   EXPECT_EQ(p->items.at(0).recipient.delivery_status, notify::DeliveryStatus::pending);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backings, Inbox, testing::Values(Backing::memory, Backing::file), backing_name);
+INSTANTIATE_TEST_SUITE_P(Backings, Inbox, all_backings(), backing_name);
 
 } // namespace
 } // namespace herald::store::test

@@ -10,11 +10,15 @@
 namespace herald::store::test {
 namespace {
 
-class Migrations : public StoreTest {};
+// SQLite's migrations; PostgreSQL's are tested in pg_test.cpp.
+class Migrations : public StoreTest {
+protected:
+  SqliteRepository& sqlite() { return static_cast<SqliteRepository&>(*repo_); }
+};
 
 TEST_P(Migrations, MigrateIsIdempotent) {
   for (int i = 0; i < 3; ++i) {
-    auto v = repo_->migrate();
+    auto v = sqlite().migrate();
     ASSERT_TRUE(v) << v.error().message;
     EXPECT_EQ(v.value(), latest_schema_version());
   }

@@ -167,8 +167,7 @@ TEST_P(Notifications, SameKeyInOneBatchCreatesOnce) {
   EXPECT_EQ(unread("a"), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backings, Notifications, testing::Values(Backing::memory, Backing::file),
-                         backing_name);
+INSTANTIATE_TEST_SUITE_P(Backings, Notifications, all_backings(), backing_name);
 
 } // namespace
 } // namespace herald::store::test

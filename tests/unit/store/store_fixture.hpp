@@ -1,8 +1,11 @@
 #pragma once
-// Shared by the store tests: a repository on :memory: or on a file in a fresh temp dir
-// (each test runs against both), a synchronous call helper and a fixed clock.
+// Shared by the store tests: a repository on SQLite :memory:, on a SQLite file in a fresh
+// temp dir, or on a fresh database of a real PostgreSQL server (each contract test runs
+// against all three), a synchronous call helper and a fixed clock.
 
 #include "core/clock.hpp"
+#include "pg_server.hpp"
+#include "store/pg_repository.hpp"
 #include "store/sqlite_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -43,31 +46,70 @@ private:
   std::filesystem::path path_;
 };
 
-enum class Backing { memory, file };
+enum class Backing { memory, file, postgres };
 
 inline std::string backing_name(const testing::TestParamInfo<Backing>& info) {
-  return info.param == Backing::memory ? "Memory" : "File";
+  switch (info.param) {
+  case Backing::memory:
+    return "Memory";
+  case Backing::file:
+    return "File";
+  case Backing::postgres:
+    return "Postgres";
+  }
+  return "Unknown";
 }
+
+inline auto all_backings() { return testing::Values(Backing::memory, Backing::file, Backing::postgres); }
 
 class StoreTest : public testing::TestWithParam<Backing> {
 protected:
-  void SetUp() override { repo_ = open(); }
+  void SetUp() override {
+    if (GetParam() == Backing::postgres) {
+      // Fails the test (never skips it) when PostgreSQL cannot start here.
+      ASSERT_NO_THROW(pg_url_ = PgServer::instance().create_database());
+    }
+    repo_ = open();
+    ASSERT_NE(repo_, nullptr);
+  }
   void TearDown() override {
     if (repo_) repo_->close();
   }
 
   std::string url() const {
-    return GetParam() == Backing::memory ? "sqlite://:memory:"
-                                         : "sqlite://" + (dir_.path() / "herald.db").string();
+    switch (GetParam()) {
+    case Backing::memory:
+      return "sqlite://:memory:";
+    case Backing::file:
+      return "sqlite://" + (dir_.path() / "herald.db").string();
+    case Backing::postgres:
+      return pg_url_;
+    }
+    return {};
   }
 
-  std::unique_ptr<SqliteRepository> open(SqliteOptions options = {}) {
-    auto repo = SqliteRepository::open(url(), options);
-    if (!repo) {
-      ADD_FAILURE() << repo.error().message;
-      return nullptr;
+  // A repository on this test's database; `options` apply to either backend.
+  std::unique_ptr<notify::Repository> open(StoreOptions options = {}) {
+    auto opened = [](auto repo) -> std::unique_ptr<notify::Repository> {
+      if (!repo) {
+        ADD_FAILURE() << repo.error().message;
+        return nullptr;
+      }
+      return std::move(repo).value();
+    };
+    if (GetParam() == Backing::postgres) {
+      PgOptions pg;
+      static_cast<StoreOptions&>(pg) = options;
+      return opened(PgRepository::open(url(), pg));
     }
-    return std::move(repo).value();
+    SqliteOptions sqlite;
+    static_cast<StoreOptions&>(sqlite) = options;
+    return opened(SqliteRepository::open(url(), sqlite));
+  }
+
+  StoreStats stats() const {
+    if (GetParam() == Backing::postgres) return static_cast<PgRepository&>(*repo_).stats();
+    return static_cast<SqliteRepository&>(*repo_).stats();
   }
 
   // Stores a notification to `users` and answers it; the clock moves 1 s afterwards so
@@ -99,8 +141,9 @@ protected:
   }
 
   TempDir dir_;
+  std::string pg_url_; // this test's own database, for Backing::postgres
   core::ManualClock clock_;
-  std::unique_ptr<SqliteRepository> repo_;
+  std::unique_ptr<notify::Repository> repo_;
 };
 
 // Holds the writer thread inside a callback until release(), so that the requests

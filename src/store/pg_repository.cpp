@@ -1,0 +1,326 @@
+#include "store/pg_repository.hpp"
+
+#include "core/thread_name.hpp"
+#include "store/job_queue.hpp"
+#include "store/pg_connection.hpp"
+#include "store/pg_migrations.hpp"
+#include "store/pg_queries.hpp"
+#include "store/pg_url.hpp"
+
+#include <future>
+
+namespace herald::store {
+
+using notify::Callback;
+using notify::Result;
+using notify::StoreErrc;
+using notify::StoreError;
+
+template <> bool ReceiptJob<PgConnection>::run(PgConnection& conn) {
+  return record([&] { return pg_queries::acknowledge(conn, user_id_, recipient_id_, at_); });
+}
+
+Result<std::unique_ptr<PgRepository>> PgRepository::open(std::string_view url, PgOptions options) {
+  if (!is_pg_url(url))
+    return StoreError{StoreErrc::invalid, "not a PostgreSQL URL (postgres://...): " + std::string(url)};
+  auto writer = PgConnection::open(std::string(url));
+  if (!writer) return writer.error();
+  if (options.migrate_on_open) {
+    PgConnection& c = *writer.value();
+    if (auto r = c.exec("BEGIN"); !r) return r.error();
+    auto migrated = apply_pg_migrations(c);
+    if (!migrated) {
+      (void)c.exec("ROLLBACK");
+      return migrated.error();
+    }
+    if (auto r = c.exec("COMMIT"); !r) return r.error();
+  }
+  auto reader = PgConnection::open(std::string(url));
+  if (!reader) return reader.error();
+  return std::unique_ptr<PgRepository>(
+      new PgRepository(std::move(writer).value(), std::move(reader).value(), options));
+}
+
+PgRepository::PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr<PgConnection> reader,
+                           const PgOptions& options)
+    : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
+      write_queue_(
+          std::make_unique<JobQueue<PgConnection>>(options.write_queue_capacity, options.lazy_linger)),
+      read_queue_(std::make_unique<JobQueue<PgConnection>>(options.read_queue_capacity)),
+      max_batch_(options.max_batch == 0 ? 1 : options.max_batch), claim_lease_(options.claim_lease) {
+  writer_ = std::thread([this] {
+    core::name_this_thread("herald-writer");
+    writer_main();
+  });
+  reader_ = std::thread([this] {
+    core::name_this_thread("herald-reader");
+    reader_main();
+  });
+}
+
+PgRepository::~PgRepository() { close(); }
+
+void PgRepository::close() {
+  write_queue_->close();
+  read_queue_->close();
+  // A store thread cannot join itself; the owner's later close() or destructor will.
+  const auto self = std::this_thread::get_id();
+  if (self == writer_.get_id() || self == reader_.get_id()) return;
+  if (writer_.joinable()) writer_.join();
+  if (reader_.joinable()) reader_.join();
+  if (!closed_.exchange(true)) {
+    reader_conn_.reset();
+    writer_conn_.reset();
+  }
+}
+
+PgStats PgRepository::stats() const {
+  return PgStats{write_batches_.load(), write_jobs_.load(), read_jobs_.load()};
+}
+
+void PgRepository::submit(JobQueue<PgConnection>& queue, std::unique_ptr<Job<PgConnection>> job) {
+  if (auto rejected = queue.push(std::move(job))) {
+    rejected->reject(StoreError{StoreErrc::unavailable, "store queue is full or the store is closed"});
+  }
+}
+
+template <class T, class Body> void PgRepository::write(Body body, Callback<T> done, bool lazy) {
+  submit(*write_queue_,
+         std::make_unique<TypedJob<PgConnection, T, Body>>(std::move(body), std::move(done), lazy));
+}
+
+template <class T, class Body> void PgRepository::read(Body body, Callback<T> done) {
+  submit(*read_queue_, std::make_unique<TypedJob<PgConnection, T, Body>>(std::move(body), std::move(done)));
+}
+
+void PgRepository::writer_main() {
+  std::vector<std::unique_ptr<Job<PgConnection>>> batch;
+  while (write_queue_->pop_batch(batch, max_batch_)) {
+    run_write_batch(batch);
+    batch.clear();
+  }
+}
+
+void PgRepository::run_write_batch(std::vector<std::unique_ptr<Job<PgConnection>>>& batch) {
+  std::optional<StoreError> commit_error;
+  PgConnection& c = *writer_conn_;
+  if (auto r = c.reconnect(); !r) {
+    commit_error = r.error();
+  } else if (auto begin = c.exec("BEGIN"); !begin) {
+    commit_error = begin.error();
+  } else {
+    for (std::size_t i = 0; i < batch.size() && !commit_error;)
+      i = run_in_savepoint(batch, i, commit_error);
+    if (!commit_error && c.in_failed_transaction())
+      commit_error = StoreError{StoreErrc::io, "transaction aborted by a failing request"};
+    if (!commit_error) {
+      if (auto r = c.exec("COMMIT"); !r) commit_error = r.error();
+    }
+    if (commit_error && c.connected()) (void)c.exec("ROLLBACK");
+  }
+  write_batches_.fetch_add(1, std::memory_order_relaxed);
+  write_jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+  // Every request of the batch learns that its work is undone when the commit failed.
+  for (auto& job : batch)
+    job->finish(commit_error ? &*commit_error : nullptr);
+}
+
+std::size_t PgRepository::run_in_savepoint(std::vector<std::unique_ptr<Job<PgConnection>>>& batch,
+                                           std::size_t i, std::optional<StoreError>& broken) {
+  PgConnection& c = *writer_conn_;
+  // Any failing statement aborts a PostgreSQL transaction: every request, even a single
+  // statement, runs under a savepoint that takes it back alone.
+  auto savepoint = [&]() -> bool {
+    if (auto r = c.exec("SAVEPOINT request"); !r) {
+      broken = r.error();
+      return false;
+    }
+    return true;
+  };
+  auto settle = [&](bool ok) {
+    if (!c.connected()) {
+      broken = StoreError{StoreErrc::unavailable, "PostgreSQL connection lost"};
+      return;
+    }
+    if (!ok) {
+      if (auto r = c.exec("ROLLBACK TO SAVEPOINT request"); !r) broken = r.error();
+    }
+    if (!broken) {
+      if (auto r = c.exec("RELEASE SAVEPOINT request"); !r) broken = r.error();
+    }
+  };
+  std::size_t end = i;
+  while (end < batch.size() && batch[end]->as_receipt())
+    ++end;
+  if (end - i > 1) {
+    // A run of receipts: one statement for all of them.
+    std::vector<pg_queries::Receipt> receipts;
+    receipts.reserve(end - i);
+    for (std::size_t k = i; k < end; ++k) {
+      const auto& r = *batch[k]->as_receipt();
+      receipts.push_back({r.user_id(), r.recipient_id(), r.at()});
+    }
+    if (!savepoint()) return end;
+    auto found = pg_queries::acknowledge_all(c, receipts);
+    settle(found.ok());
+    if (broken) return end;
+    if (found) {
+      for (std::size_t k = i; k < end; ++k) {
+        batch[k]->as_receipt()->set_result(
+            (*found)[k - i] ? Result<void>{}
+                            : Result<void>(StoreError{StoreErrc::not_found, "no such recipient record"}));
+      }
+      return end;
+    }
+    // The statement failed and was taken back: the receipts run one by one, so that each
+    // gets its own outcome.
+  }
+  if (!savepoint()) return i + 1;
+  settle(batch[i]->run(c));
+  return i + 1;
+}
+
+void PgRepository::reader_main() {
+  std::vector<std::unique_ptr<Job<PgConnection>>> batch;
+  // Small batches keep a burst of reads from delaying the first of them.
+  while (read_queue_->pop_batch(batch, 64)) {
+    for (auto& job : batch) {
+      PgConnection& c = *reader_conn_;
+      // One snapshot per request: a page and its unread count agree with each other.
+      auto begin = c.reconnect();
+      if (begin) begin = c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (begin) {
+        job->run(c);
+        if (c.connected()) (void)c.exec("COMMIT");
+      }
+      read_jobs_.fetch_add(1, std::memory_order_relaxed);
+      if (!begin) {
+        job->reject(std::move(begin).error());
+      } else {
+        job->finish(nullptr);
+      }
+    }
+    batch.clear();
+  }
+}
+
+Result<int> PgRepository::migrate() {
+  std::promise<Result<int>> promise;
+  auto future = promise.get_future();
+  write<int>([](PgConnection& c) { return apply_pg_migrations(c); },
+             [&promise](Result<int> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void PgRepository::upsert_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
+  write<notify::UpsertUserResult>(
+      [u = std::move(update)](PgConnection& c) { return pg_queries::upsert_user(c, u); }, std::move(done));
+}
+
+void PgRepository::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
+  write<notify::UpsertUserResult>(
+      [u = std::move(update)](PgConnection& c) { return pg_queries::upsert_user(c, u); }, std::move(done),
+      /*lazy=*/true);
+}
+
+void PgRepository::get_user(std::string user_id, Callback<notify::User> done) {
+  read<notify::User>([id = std::move(user_id)](PgConnection& c) { return pg_queries::get_user(c, id); },
+                     std::move(done));
+}
+
+void PgRepository::list_types(Callback<std::vector<notify::NotificationType>> done) {
+  read<std::vector<notify::NotificationType>>([](PgConnection& c) { return pg_queries::list_types(c); },
+                                              std::move(done));
+}
+
+void PgRepository::create_type(notify::NotificationType type, Callback<notify::NotificationType> done) {
+  write<notify::NotificationType>(
+      [t = std::move(type)](PgConnection& c) { return pg_queries::create_type(c, t); }, std::move(done));
+}
+
+void PgRepository::get_type(std::string type_id, Callback<notify::NotificationType> done) {
+  read<notify::NotificationType>(
+      [id = std::move(type_id)](PgConnection& c) { return pg_queries::get_type(c, id); }, std::move(done));
+}
+
+void PgRepository::create_notification(notify::CreateNotificationRequest request,
+                                       Callback<notify::CreatedNotification> done) {
+  write<notify::CreatedNotification>(
+      [r = std::move(request)](PgConnection& c) { return pg_queries::create_notification(c, r); },
+      std::move(done));
+}
+
+void PgRepository::list_inbox(notify::InboxQuery query, Callback<notify::InboxPage> done) {
+  read<notify::InboxPage>([q = std::move(query)](PgConnection& c) { return pg_queries::list_inbox(c, q); },
+                          std::move(done));
+}
+
+void PgRepository::unread_count(std::string user_id, Callback<std::int64_t> done) {
+  read<std::int64_t>([id = std::move(user_id)](PgConnection& c) { return pg_queries::unread_count(c, id); },
+                     std::move(done));
+}
+
+void PgRepository::mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
+                             Callback<notify::ReadChange> done) {
+  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id),
+                             at](PgConnection& c) { return pg_queries::mark_read(c, u, r, at); },
+                            std::move(done));
+}
+
+void PgRepository::mark_unread(std::string user_id, std::string recipient_id,
+                               Callback<notify::ReadChange> done) {
+  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id)](
+                                PgConnection& c) { return pg_queries::mark_unread(c, u, r); },
+                            std::move(done));
+}
+
+void PgRepository::mark_all_read(std::string user_id, core::WallTime at, Callback<std::int64_t> done) {
+  write<std::int64_t>(
+      [u = std::move(user_id), at](PgConnection& c) { return pg_queries::mark_all_read(c, u, at); },
+      std::move(done));
+}
+
+void PgRepository::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
+                               Callback<void> done) {
+  submit(*write_queue_, std::make_unique<ReceiptJob<PgConnection>>(
+                            std::move(user_id), std::move(recipient_id), at, std::move(done)));
+}
+
+void PgRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
+                               Callback<std::int64_t> done) {
+  write<std::int64_t>([ids = std::move(recipient_ids), ack_deadline](
+                          PgConnection& c) { return pg_queries::record_sent(c, ids, ack_deadline); },
+                      std::move(done));
+}
+
+void PgRepository::due_deliveries(core::WallTime now, int limit,
+                                  Callback<std::vector<notify::InboxItem>> done) {
+  write<std::vector<notify::InboxItem>>(
+      [now, limit, lease = claim_lease_](PgConnection& c) {
+        return pg_queries::claim_due_deliveries(c, now, limit, lease);
+      },
+      std::move(done));
+}
+
+void PgRepository::update_delivery(std::string recipient_id, notify::DeliveryStatus status,
+                                   std::optional<core::WallTime> next_attempt_at, Callback<bool> done) {
+  write<bool>([r = std::move(recipient_id), status, next_attempt_at](
+                  PgConnection& c) { return pg_queries::update_delivery(c, r, status, next_attempt_at); },
+              std::move(done));
+}
+
+void PgRepository::undelivered_for_user(std::string user_id, int limit,
+                                        Callback<std::vector<notify::InboxItem>> done) {
+  read<std::vector<notify::InboxItem>>(
+      [u = std::move(user_id), limit](PgConnection& c) {
+        return pg_queries::undelivered_for_user(c, u, limit);
+      },
+      std::move(done));
+}
+
+void PgRepository::users_with_undelivered(Callback<std::vector<std::string>> done) {
+  read<std::vector<std::string>>([](PgConnection& c) { return pg_queries::users_with_undelivered(c); },
+                                 std::move(done));
+}
+
+} // namespace herald::store
