@@ -72,7 +72,8 @@ std::string quote(std::string_view s) {
   return out + '"';
 }
 
-// A URL for an error message, without its credentials: store and Redis URLs carry passwords.
+} // namespace
+
 std::string redact_url(std::string_view url) {
   const auto at = url.rfind('@');
   if (at == std::string_view::npos) return quote(url);
@@ -80,6 +81,8 @@ std::string redact_url(std::string_view url) {
   const std::size_t from = scheme_end == std::string_view::npos || scheme_end > at ? 0 : scheme_end + 3;
   return quote(fmt::format("{}***{}", url.substr(0, from), url.substr(at)));
 }
+
+namespace {
 
 bool has_space_or_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {

@@ -135,6 +135,10 @@ const std::vector<KeyInfo>& config_keys();
 // "250ms", "30s", "5m", "1h", also combined ("1m30s"); a bare "0" is zero. Nullopt otherwise.
 std::optional<Millis> parse_duration(std::string_view text);
 
+// A URL for messages and logs, quoted, without its credentials: store and Redis URLs
+// carry passwords.
+std::string redact_url(std::string_view url);
+
 // A value as its source gave it: text, or a list of texts (TOML arrays). TOML integers
 // arrive as their decimal text, so one parser per key serves every source.
 using ConfigValue = std::variant<std::string, std::vector<std::string>>;

@@ -14,6 +14,8 @@
 #include "realtime/gateway.hpp"
 #include "socketio/client.hpp"
 #include "socketio/server.hpp"
+#include "store/pg_repository.hpp"
+#include "store/pg_url.hpp"
 #include "store/sqlite_repository.hpp"
 #include "transport/http_server.hpp"
 
@@ -81,18 +83,15 @@ std::string resolve_jwt_secret(const Config& config) {
   return load_or_create_secret(default_secret_path(config.store.url));
 }
 
-// Settings this build cannot honour stop the start: better than running as a single node,
-// or on another store, while the operator believes otherwise.
-Config refuse_unbuilt_features(Config config) {
-  if (!config.store.url.starts_with("sqlite:"))
-    throw ConfigError("store.url", "store.url: only sqlite:// stores are supported by this build");
-  return config;
-}
-
+// A PostgreSQL URL shares the store with every node on the same database; anything else
+// is SQLite's (which refuses a scheme it does not know).
 std::unique_ptr<notify::Repository> open_store(const Config& config) {
-  auto repo = store::SqliteRepository::open(config.store.url);
-  if (!repo) throw ConfigError("store.url", "store.url: cannot open the store: " + repo.error().message);
-  return std::move(*repo);
+  auto opened = [](auto repo) -> std::unique_ptr<notify::Repository> {
+    if (!repo) throw ConfigError("store.url", "store.url: cannot open the store: " + repo.error().message);
+    return std::move(*repo);
+  };
+  if (store::is_pg_url(config.store.url)) return opened(store::PgRepository::open(config.store.url));
+  return opened(store::SqliteRepository::open(config.store.url));
 }
 
 // The Redis adapter for cluster.redis_url, attached to the namespace; null when unset.
@@ -336,7 +335,7 @@ struct HeraldServer::Impl {
 };
 
 HeraldServer::HeraldServer(Config config, const core::Clock& clock)
-    : impl_(std::make_unique<Impl>(refuse_unbuilt_features(std::move(config)), clock)) {}
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
 
 HeraldServer::~HeraldServer() { stop(); }
 
@@ -373,7 +372,7 @@ int HeraldServer::run(const std::optional<std::filesystem::path>& port_file) {
   const auto port = start();
   const auto& host = impl_->config.server.listen_host;
   spdlog::info("herald listening on {}:{} (socket.io path {}, {} event loops, store {})", host, port,
-               impl_->config.server.path, impl_->config.server.threads, impl_->config.store.url);
+               impl_->config.server.path, impl_->config.server.threads, redact_url(impl_->config.store.url));
   const auto shown = host == "0.0.0.0" || host == "::" ? std::string("localhost") : host;
   // A hint for people; JSON logs stay pure JSON lines.
   if (impl_->config.log.format == core::LogFormat::text) {

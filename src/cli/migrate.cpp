@@ -1,20 +1,20 @@
 #include "cli/commands.hpp"
+#include "store/pg_repository.hpp"
+#include "store/pg_url.hpp"
 #include "store/sqlite_repository.hpp"
 
 #include <iostream>
 
 namespace herald::cli {
+namespace {
 
-int migrate(const app::Config& config) {
-  if (!config.store.url.starts_with("sqlite:")) {
-    std::cerr << "herald migrate: store.url: only sqlite:// stores are supported by this build\n";
-    return 2;
-  }
-  store::SqliteOptions options;
+// Opens the store without migrating it, migrates it, and reports the schema version.
+template <class Repo, class Options> int migrate_store(const app::Config& config, Options options) {
   options.migrate_on_open = false;
-  auto repo = store::SqliteRepository::open(config.store.url, options);
+  auto repo = Repo::open(config.store.url, options);
   if (!repo) {
-    std::cerr << "herald migrate: cannot open " << config.store.url << ": " << repo.error().message << "\n";
+    std::cerr << "herald migrate: cannot open " << app::redact_url(config.store.url) << ": "
+              << repo.error().message << "\n";
     return 1;
   }
   auto version = (*repo)->migrate();
@@ -23,8 +23,16 @@ int migrate(const app::Config& config) {
     std::cerr << "herald migrate: " << version.error().message << "\n";
     return 1;
   }
-  std::cout << "schema version " << *version << " (" << config.store.url << ")\n";
+  std::cout << "schema version " << *version << " (" << app::redact_url(config.store.url) << ")\n";
   return 0;
+}
+
+} // namespace
+
+int migrate(const app::Config& config) {
+  if (store::is_pg_url(config.store.url))
+    return migrate_store<store::PgRepository>(config, store::PgOptions{});
+  return migrate_store<store::SqliteRepository>(config, store::SqliteOptions{});
 }
 
 } // namespace herald::cli
