@@ -85,6 +85,11 @@ public:
   // Every user with a pending or failed record, each once.
   virtual void users_with_undelivered(Callback<std::vector<std::string>> done) = 0;
 
+  // --- sharing
+  // True when other processes write the same store (nodes sharing a PostgreSQL database):
+  // what this process remembers of the store's contents may then be stale.
+  virtual bool shared() const { return false; }
+
   // --- lifetime
   // Finishes every accepted request (callbacks included), then refuses new ones with
   // unavailable. Blocks; idempotent. Never call it from a store callback.

@@ -139,7 +139,8 @@ void Service::process_due(std::function<void(int)> done) {
 
 void Service::undelivered_for_connect(const std::string& user_id, int limit,
                                       Callback<std::vector<InboxItem>> done) {
-  if (!undelivered_.may_have(user_id)) return done(std::vector<InboxItem>{});
+  // Another node may have stored records for the user since: a shared store is always asked.
+  if (!repo_.shared() && !undelivered_.may_have(user_id)) return done(std::vector<InboxItem>{});
   const auto since = undelivered_.generation();
   repo_.undelivered_for_user(
       user_id, limit, [this, user_id, since, done = std::move(done)](Result<std::vector<InboxItem>> r) {

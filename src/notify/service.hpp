@@ -47,7 +47,8 @@ public:
   void mark_all_read(std::string user_id, Callback<std::int64_t> done);
 
   // The user's undelivered records, oldest first, for redelivery to a socket that just
-  // connected. Answers at once, without a store query, when the user has none.
+  // connected. Answers at once, without a store query, when the user has none (known only
+  // of a store no other node writes).
   void undelivered_for_connect(const std::string& user_id, int limit, Callback<std::vector<InboxItem>> done);
 
   // Learns from the store which users have undelivered records; until then every

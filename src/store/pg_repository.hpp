@@ -63,6 +63,8 @@ public:
   void undelivered_for_user(std::string user_id, int limit,
                             notify::Callback<std::vector<notify::InboxItem>> done) override;
   void users_with_undelivered(notify::Callback<std::vector<std::string>> done) override;
+  // Other nodes write the same database.
+  bool shared() const override { return true; }
   void close() override;
 
 private:
