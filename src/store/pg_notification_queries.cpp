@@ -24,8 +24,11 @@ Result<void> insert_recipients(PgConnection& c, std::int64_t id, const notify::T
     }
     const std::string users = pg_text_array(targets.users);
     // Explicit users may be unknown to the directory yet: they still receive, and get a
-    // directory row (every recipient is a users row, and names it by its key).
-    if (auto r = c.query("INSERT INTO users (id) SELECT unnest($1::text[]) ON CONFLICT (id) DO NOTHING",
+    // directory row (every recipient is a users row, and names it by its key). In id
+    // order: nodes inserting overlapping users then take their locks in one order, and
+    // cannot deadlock on them.
+    if (auto r = c.query("INSERT INTO users (id) SELECT id FROM unnest($1::text[]) AS t(id) ORDER BY id "
+                         "ON CONFLICT (id) DO NOTHING",
                          PgParams().add(users));
         !r)
       return r.error();
