@@ -9,7 +9,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { randomSecret, startHerald } from './support/server.mjs';
+import { execFileSync } from 'node:child_process';
+
+import { heraldBinary, randomSecret, startHerald } from './support/server.mjs';
 import { startPostgres } from './support/postgres.mjs';
 import { API_KEY_FLAG, THREADS, closeAll, connectUser, create, inbox, until, userToken, waitNew } from './support/herald_api.mjs';
 
@@ -38,6 +40,16 @@ describe('herald serve with store.url = postgres://', () => {
     closeAll(...open);
     for (const s of servers) await s.close();
     pg?.stop();
+  });
+
+  it('herald migrate creates the schema, and again changes nothing', () => {
+    const url = pg.createDatabase('migrated');
+    // herald refuses unknown HERALD_* variables, such as the test runner's HERALD_BUILD_DIR.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
+    for (let i = 0; i < 2; ++i) {
+      const out = execFileSync(heraldBinary(), ['migrate', `--store.url=${url}`], { encoding: 'utf8', env });
+      assert.match(out, /^schema version 1 \("postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/migrated"\)$/m);
+    }
   });
 
   it('delivers, acknowledges and keeps everything across a restart', async () => {
