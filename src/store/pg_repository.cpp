@@ -174,6 +174,11 @@ std::size_t PgRepository::run_in_savepoint(std::vector<std::unique_ptr<Job<PgCon
     }
     // The statement failed and was taken back: the receipts run one by one, so that each
     // gets its own outcome.
+    for (std::size_t k = i; k < end && !broken; ++k) {
+      if (!savepoint()) break;
+      settle(batch[k]->run(c));
+    }
+    return end;
   }
   if (!savepoint()) return i + 1;
   settle(batch[i]->run(c));
