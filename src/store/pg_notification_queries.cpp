@@ -56,9 +56,12 @@ Result<void> insert_recipients(PgConnection& c, std::int64_t id, const notify::T
   return {};
 }
 
-// The recipient records of notification `id`, in insertion (target) order.
+// The recipient records of notification `id`, in insertion (target) order. Each user is
+// one lookup by key: a join let the generic plan of this prepared statement, costed for
+// the average notification (fan-outs of thousands included), hash all of users for a
+// notification to one user (~1 ms, for 10,000 users).
 Result<std::vector<notify::RecipientRef>> load_recipients(PgConnection& c, std::int64_t id) {
-  auto r = c.query("SELECT r.id, u.id FROM recipients r JOIN users u ON u.key = r.user_key "
+  auto r = c.query("SELECT r.id, (SELECT u.id FROM users u WHERE u.key = r.user_key) FROM recipients r "
                    "WHERE r.notification_id = $1 ORDER BY r.id",
                    PgParams().add(id));
   if (!r) return r.error();
