@@ -116,15 +116,16 @@ Result<std::int64_t> record_sent(PgConnection& c, const std::vector<std::string>
 Result<std::vector<notify::InboxItem>> claim_due_deliveries(PgConnection& c, core::WallTime now, int limit,
                                                             std::chrono::milliseconds lease) {
   // The due CTE repeats recipients_due's condition, so the scan walks that index in
-  // due-time order and stops after `limit` rows.
+  // due-time order and stops after `limit` rows. The claimed CTE runs to completion
+  // although nothing reads it (PostgreSQL runs every data-modifying WITH exactly once),
+  // and the main query reads the rows as due locked them: before the claim.
   auto rows = c.query(
       "WITH due AS (SELECT id, notification_id, user_key, status, attempts, next_attempt_at, delivered_at, "
       "read_at FROM recipients WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL "
       "AND next_attempt_at <= $1::bigint ORDER BY next_attempt_at, id LIMIT $2::bigint FOR UPDATE SKIP "
       "LOCKED), "
-      "claimed AS (UPDATE recipients c SET next_attempt_at = $3::bigint FROM due WHERE c.id = due.id "
-      "RETURNING c.id) "
-      "SELECT " HERALD_ITEM_COLUMNS " FROM due r JOIN claimed ON claimed.id = r.id "
+      "claimed AS (UPDATE recipients c SET next_attempt_at = $3::bigint FROM due WHERE c.id = due.id) "
+      "SELECT " HERALD_ITEM_COLUMNS " FROM due r "
       "JOIN users u ON u.key = r.user_key JOIN notifications n ON n.id = r.notification_id "
       "JOIN notification_types t ON t.id = n.type_id ORDER BY r.next_attempt_at, r.id",
       PgParams().add(to_ms(now)).add(std::int64_t{std::clamp(limit, 0, kMaxRows)}).add(to_ms(now + lease)));
