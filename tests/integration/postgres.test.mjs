@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 
 import { heraldBinary, randomSecret, startHerald } from './support/server.mjs';
 import { startPostgres } from './support/postgres.mjs';
-import { API_KEY_FLAG, THREADS, closeAll, connectUser, create, inbox, until, userToken, waitNew } from './support/herald_api.mjs';
+import { API_KEY_FLAG, THREADS, closeAll, connectUser, create, inbox, received, until, userToken, waitNew } from './support/herald_api.mjs';
 
 describe('herald serve with store.url = postgres://', () => {
   let pg;
@@ -97,5 +97,23 @@ describe('herald serve with store.url = postgres://', () => {
     const [ra, rb] = await Promise.all([create(a, body), create(b, body)]);
     assert.equal(ra.id, rb.id);
     assert.equal((await inbox(a, userToken(a, 'pg-dave'))).length, 1);
+  });
+
+  it('two nodes on one database: each retry is sent by exactly one of them', async () => {
+    const url = pg.createDatabase('retries');
+    const timers = ['--delivery.ack_timeout=300ms', '--delivery.retry_backoff=200ms,200ms'];
+    const [a, b] = [await serve(url, timers), await serve(url, timers)];
+    // Erin never acknowledges, with a socket on each node: without cluster fan-out a node
+    // emits to its own sockets only, so the two sockets together see every send of both.
+    const onA = await connect(a, 'pg-erin');
+    const onB = await connect(b, 'pg-erin');
+    const { id } = await create(a, { title: 'retried once per attempt', content: 'x', targets: { users: ['pg-erin'] } });
+    await until(async () => (await inbox(a, onA.token)).find((n) => n.id === id)?.delivery_status === 'permanent_failure', {
+      ms: 15000,
+      what: 'the record to end in permanent_failure',
+    });
+    const sends = [onA, onB].flatMap((c) => received(c.rec).filter((p) => p.id === id));
+    // The first send and one per retry_backoff entry; a retry taken by both nodes would show twice.
+    assert.equal(sends.length, 3, JSON.stringify(sends.map((p) => p.recipient_id)));
   });
 });
