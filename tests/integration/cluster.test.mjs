@@ -11,8 +11,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { Recorder, connected, repoRoot, startHerald, io as clientIo, randomSecret } from './support/server.mjs';
+import { startPostgres } from './support/postgres.mjs';
 import { startRedis } from './support/redis.mjs';
-import { API_KEY, API_KEY_FLAG, NSP, assertNewPayload, call, connectUser, create, until, waitNew } from './support/herald_api.mjs';
+import { API_KEY_FLAG, NSP, assertNewPayload, call, connectUser, create, inbox, until, waitNew } from './support/herald_api.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests/js/package.json'));
 const { Server: SocketIoServer } = require('socket.io');
@@ -28,9 +29,9 @@ async function clusterConnected(server) {
   return /^herald_cluster_connected 1$/m.test(r.text);
 }
 
-async function startClusterNode(redis, secret) {
+async function startClusterNode(redis, secret, args = []) {
   const server = await startHerald({
-    args: [API_KEY_FLAG, `--cluster.redis_url=${redis.url}`, `--auth.jwt_secret=${secret}`],
+    args: [API_KEY_FLAG, `--cluster.redis_url=${redis.url}`, `--auth.jwt_secret=${secret}`, ...args],
   });
   await until(() => clusterConnected(server), { ms: 10000, what: 'the node to subscribe to Redis' });
   return server;
@@ -223,6 +224,65 @@ describe('cluster fan-out through Redis', () => {
       assert.match(metrics, /^herald_cluster_received_total [1-9]\d*$/m);
     } finally {
       frank.socket.disconnect();
+    }
+  });
+});
+
+describe('two nodes sharing Redis and a PostgreSQL store act as one service', () => {
+  let redis;
+  let pg;
+  let a;
+  let b;
+  const secret = randomSecret();
+
+  before(async () => {
+    redis = await startRedis();
+    pg = await startPostgres();
+    const url = pg.createDatabase('cluster');
+    // Short timers: a missed ack is retried within the test.
+    const timers = ['--delivery.ack_timeout=1s', '--delivery.retry_backoff=1s'];
+    a = await startClusterNode(redis, secret, [`--store.url=${url}`, ...timers]);
+    b = await startClusterNode(redis, secret, [`--store.url=${url}`, ...timers]);
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await pg?.stop();
+    await redis?.stop();
+  });
+
+  it('posted to one node, delivered and acknowledged on the other, read as delivered on both', async () => {
+    const gina = await connectUser(b, 'gina', { ack: true });
+    try {
+      const created = await create(a, { title: 'One service', content: '.', targets: { users: ['gina'] } });
+      const payload = await waitNew(gina.rec, created.id);
+      assertNewPayload(payload, { id: created.id });
+      const status = async (server) =>
+        (await inbox(server, gina.token)).find((item) => item.id === created.id)?.delivery_status;
+      await until(async () => (await status(a)) === 'delivered', { what: 'the receipt taken on b to reach the record' });
+      assert.equal(await status(b), 'delivered');
+      // Delivered: nothing is retried, on either node, after the ack timeout has passed.
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(gina.rec.of('notification:new').filter(([p]) => p.id === created.id).length, 1);
+    } finally {
+      gina.socket.disconnect();
+    }
+  });
+
+  it('an unacknowledged notification is retried once per backoff step to the socket on the other node', async () => {
+    const hank = await connectUser(b, 'hank'); // never acks
+    try {
+      const created = await create(a, { title: 'Retried', content: '.', targets: { users: ['hank'] } });
+      await waitNew(hank.rec, created.id);
+      const copies = () => hank.rec.of('notification:new').filter(([p]) => p.id === created.id).length;
+      // Sent, missed (1 s), retried after 1 s: the one retry arrives, whichever node took it.
+      await until(() => copies() >= 2, { ms: 10000, what: 'the retry' });
+      const status = async () => (await inbox(a, hank.token)).find((item) => item.id === created.id)?.delivery_status;
+      await until(async () => (await status()) === 'permanent_failure', { ms: 10000, what: 'permanent_failure' });
+      assert.equal(copies(), 2, 'one send and one retry, never one per node');
+    } finally {
+      hank.socket.disconnect();
     }
   });
 });
