@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-namespace herald::store::pg_queries {
+namespace herald::store::queries {
 
 using notify::DeliveryStatus;
 using notify::StoreErrc;
@@ -177,4 +177,4 @@ Result<std::vector<std::string>> users_with_undelivered(PgConnection& c) {
   return users;
 }
 
-} // namespace herald::store::pg_queries
+} // namespace herald::store::queries

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace herald::store::pg_queries {
+namespace herald::store::queries {
 
 using notify::StoreErrc;
 using notify::StoreError;
@@ -146,4 +146,4 @@ Result<notify::NotificationType> get_type(PgConnection& c, const std::string& ty
   return notify::NotificationType{r->text(0, 0), r->text(0, 1), r->text(0, 2), r->text(0, 3)};
 }
 
-} // namespace herald::store::pg_queries
+} // namespace herald::store::queries

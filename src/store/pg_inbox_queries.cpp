@@ -40,7 +40,7 @@ std::vector<notify::InboxItem> read_pg_items(const PgResult& rows) {
   return out;
 }
 
-namespace pg_queries {
+namespace queries {
 
 using notify::StoreErrc;
 using notify::StoreError;
@@ -173,5 +173,5 @@ Result<std::int64_t> mark_all_read(PgConnection& c, const std::string& user_id, 
   return r->affected();
 }
 
-} // namespace pg_queries
+} // namespace queries
 } // namespace herald::store

@@ -4,7 +4,7 @@
 
 #include <optional>
 
-namespace herald::store::pg_queries {
+namespace herald::store::queries {
 
 using notify::StoreErrc;
 using notify::StoreError;
@@ -173,4 +173,4 @@ Result<notify::CreatedNotification> create_notification(PgConnection& c,
   return out;
 }
 
-} // namespace herald::store::pg_queries
+} // namespace herald::store::queries

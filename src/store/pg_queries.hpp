@@ -1,12 +1,13 @@
 #pragma once
-// The SQL behind each Repository operation on PostgreSQL: queries.hpp's functions, same
-// contracts, on a PgConnection. PgRepository decides on which thread and in which
-// transaction they run. Write functions assume an open transaction (a failure may leave
-// partial changes, or an aborted transaction, that the caller rolls back to its savepoint).
+// The SQL behind each Repository operation on PostgreSQL: overloads of queries.hpp's
+// functions, same contracts, on a PgConnection (QueuedRepository picks them by type). PgRepository decides on
+// which thread and in which transaction they run. Write functions assume an open transaction (a failure may
+// leave partial changes, or an aborted transaction, that the caller rolls back to its savepoint).
 
 #include "core/clock.hpp"
 #include "notify/repository_types.hpp"
 #include "notify/result.hpp"
+#include "store/queries.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,7 +19,7 @@ namespace herald::store {
 
 class PgConnection;
 
-namespace pg_queries {
+namespace queries {
 
 using notify::Result;
 
@@ -45,11 +46,6 @@ Result<std::int64_t> mark_all_read(PgConnection& c, const std::string& user_id, 
 // --- delivery (pg_delivery_queries.cpp)
 Result<void> acknowledge(PgConnection& c, const std::string& user_id, const std::string& recipient_id,
                          core::WallTime at);
-struct Receipt {
-  std::string_view user_id;
-  std::string_view recipient_id;
-  core::WallTime at;
-};
 // acknowledge for a run of receipts in one statement: answers, for each, whether it named
 // a record of its user.
 Result<std::vector<bool>> acknowledge_all(PgConnection& c, const std::vector<Receipt>& receipts);
@@ -64,5 +60,5 @@ Result<std::vector<std::string>> users_with_undelivered(PgConnection& c);
 Result<std::vector<notify::InboxItem>> undelivered_for_user(PgConnection& c, const std::string& user_id,
                                                             int limit);
 
-} // namespace pg_queries
+} // namespace queries
 } // namespace herald::store

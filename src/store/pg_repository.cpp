@@ -16,10 +16,6 @@ using notify::Result;
 using notify::StoreErrc;
 using notify::StoreError;
 
-template <> bool ReceiptJob<PgConnection>::run(PgConnection& conn) {
-  return record([&] { return pg_queries::acknowledge(conn, user_id_, recipient_id_, at_); });
-}
-
 Result<std::unique_ptr<PgRepository>> PgRepository::open(std::string_view url, PgOptions options) {
   if (!is_pg_url(url))
     return StoreError{StoreErrc::invalid, "not a PostgreSQL URL (postgres://...): " + std::string(url)};
@@ -43,11 +39,8 @@ Result<std::unique_ptr<PgRepository>> PgRepository::open(std::string_view url, P
 
 PgRepository::PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr<PgConnection> reader,
                            const PgOptions& options)
-    : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
-      write_queue_(
-          std::make_unique<JobQueue<PgConnection>>(options.write_queue_capacity, options.lazy_linger)),
-      read_queue_(std::make_unique<JobQueue<PgConnection>>(options.read_queue_capacity)),
-      max_batch_(options.max_batch == 0 ? 1 : options.max_batch), claim_lease_(options.claim_lease) {
+    : QueuedRepository(options), writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
+      claim_lease_(options.claim_lease) {
   writer_ = std::thread([this] {
     core::name_this_thread("herald-writer");
     writer_main();
@@ -61,8 +54,8 @@ PgRepository::PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr
 PgRepository::~PgRepository() { close(); }
 
 void PgRepository::close() {
-  write_queue_->close();
-  read_queue_->close();
+  write_queue_.close();
+  read_queue_.close();
   // A store thread cannot join itself; the owner's later close() or destructor will.
   const auto self = std::this_thread::get_id();
   if (self == writer_.get_id() || self == reader_.get_id()) return;
@@ -74,28 +67,11 @@ void PgRepository::close() {
   }
 }
 
-PgStats PgRepository::stats() const {
-  return PgStats{write_batches_.load(), write_jobs_.load(), read_jobs_.load()};
-}
-
-void PgRepository::submit(JobQueue<PgConnection>& queue, std::unique_ptr<Job<PgConnection>> job) {
-  if (auto rejected = queue.push(std::move(job))) {
-    rejected->reject(StoreError{StoreErrc::unavailable, "store queue is full or the store is closed"});
-  }
-}
-
-template <class T, class Body> void PgRepository::write(Body body, Callback<T> done, bool lazy) {
-  submit(*write_queue_,
-         std::make_unique<TypedJob<PgConnection, T, Body>>(std::move(body), std::move(done), lazy));
-}
-
-template <class T, class Body> void PgRepository::read(Body body, Callback<T> done) {
-  submit(*read_queue_, std::make_unique<TypedJob<PgConnection, T, Body>>(std::move(body), std::move(done)));
-}
+PgStats PgRepository::stats() const { return queue_stats(); }
 
 void PgRepository::writer_main() {
   std::vector<std::unique_ptr<Job<PgConnection>>> batch;
-  while (write_queue_->pop_batch(batch, max_batch_)) {
+  while (write_queue_.pop_batch(batch, max_batch_)) {
     run_write_batch(batch);
     batch.clear();
   }
@@ -154,14 +130,14 @@ std::size_t PgRepository::run_in_savepoint(std::vector<std::unique_ptr<Job<PgCon
     ++end;
   if (end - i > 1) {
     // A run of receipts: one statement for all of them.
-    std::vector<pg_queries::Receipt> receipts;
+    std::vector<queries::Receipt> receipts;
     receipts.reserve(end - i);
     for (std::size_t k = i; k < end; ++k) {
       const auto& r = *batch[k]->as_receipt();
       receipts.push_back({r.user_id(), r.recipient_id(), r.at()});
     }
     if (!savepoint()) return end;
-    auto found = pg_queries::acknowledge_all(c, receipts);
+    auto found = queries::acknowledge_all(c, receipts);
     settle(found.ok());
     if (broken) return end;
     if (found) {
@@ -188,7 +164,7 @@ std::size_t PgRepository::run_in_savepoint(std::vector<std::unique_ptr<Job<PgCon
 void PgRepository::reader_main() {
   std::vector<std::unique_ptr<Job<PgConnection>>> batch;
   // Small batches keep a burst of reads from delaying the first of them.
-  while (read_queue_->pop_batch(batch, 64)) {
+  while (read_queue_.pop_batch(batch, 64)) {
     for (auto& job : batch) {
       PgConnection& c = *reader_conn_;
       // One snapshot per request: a page and its unread count agree with each other.
@@ -217,115 +193,13 @@ Result<int> PgRepository::migrate() {
   return future.get();
 }
 
-void PgRepository::upsert_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
-  write<notify::UpsertUserResult>(
-      [u = std::move(update)](PgConnection& c) { return pg_queries::upsert_user(c, u); }, std::move(done));
-}
-
-void PgRepository::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
-  write<notify::UpsertUserResult>(
-      [u = std::move(update)](PgConnection& c) { return pg_queries::upsert_user(c, u); }, std::move(done),
-      /*lazy=*/true);
-}
-
-void PgRepository::get_user(std::string user_id, Callback<notify::User> done) {
-  read<notify::User>([id = std::move(user_id)](PgConnection& c) { return pg_queries::get_user(c, id); },
-                     std::move(done));
-}
-
-void PgRepository::list_types(Callback<std::vector<notify::NotificationType>> done) {
-  read<std::vector<notify::NotificationType>>([](PgConnection& c) { return pg_queries::list_types(c); },
-                                              std::move(done));
-}
-
-void PgRepository::create_type(notify::NotificationType type, Callback<notify::NotificationType> done) {
-  write<notify::NotificationType>(
-      [t = std::move(type)](PgConnection& c) { return pg_queries::create_type(c, t); }, std::move(done));
-}
-
-void PgRepository::get_type(std::string type_id, Callback<notify::NotificationType> done) {
-  read<notify::NotificationType>(
-      [id = std::move(type_id)](PgConnection& c) { return pg_queries::get_type(c, id); }, std::move(done));
-}
-
-void PgRepository::create_notification(notify::CreateNotificationRequest request,
-                                       Callback<notify::CreatedNotification> done) {
-  write<notify::CreatedNotification>(
-      [r = std::move(request)](PgConnection& c) { return pg_queries::create_notification(c, r); },
-      std::move(done));
-}
-
-void PgRepository::list_inbox(notify::InboxQuery query, Callback<notify::InboxPage> done) {
-  read<notify::InboxPage>([q = std::move(query)](PgConnection& c) { return pg_queries::list_inbox(c, q); },
-                          std::move(done));
-}
-
-void PgRepository::unread_count(std::string user_id, Callback<std::int64_t> done) {
-  read<std::int64_t>([id = std::move(user_id)](PgConnection& c) { return pg_queries::unread_count(c, id); },
-                     std::move(done));
-}
-
-void PgRepository::mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
-                             Callback<notify::ReadChange> done) {
-  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id),
-                             at](PgConnection& c) { return pg_queries::mark_read(c, u, r, at); },
-                            std::move(done));
-}
-
-void PgRepository::mark_unread(std::string user_id, std::string recipient_id,
-                               Callback<notify::ReadChange> done) {
-  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id)](
-                                PgConnection& c) { return pg_queries::mark_unread(c, u, r); },
-                            std::move(done));
-}
-
-void PgRepository::mark_all_read(std::string user_id, core::WallTime at, Callback<std::int64_t> done) {
-  write<std::int64_t>(
-      [u = std::move(user_id), at](PgConnection& c) { return pg_queries::mark_all_read(c, u, at); },
-      std::move(done));
-}
-
-void PgRepository::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
-                               Callback<void> done) {
-  submit(*write_queue_, std::make_unique<ReceiptJob<PgConnection>>(
-                            std::move(user_id), std::move(recipient_id), at, std::move(done)));
-}
-
-void PgRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
-                               Callback<std::int64_t> done) {
-  write<std::int64_t>([ids = std::move(recipient_ids), ack_deadline](
-                          PgConnection& c) { return pg_queries::record_sent(c, ids, ack_deadline); },
-                      std::move(done));
-}
-
 void PgRepository::due_deliveries(core::WallTime now, int limit,
                                   Callback<std::vector<notify::InboxItem>> done) {
   write<std::vector<notify::InboxItem>>(
       [now, limit, lease = claim_lease_](PgConnection& c) {
-        return pg_queries::claim_due_deliveries(c, now, limit, lease);
+        return queries::claim_due_deliveries(c, now, limit, lease);
       },
       std::move(done));
-}
-
-void PgRepository::update_delivery(std::string recipient_id, notify::DeliveryStatus status,
-                                   std::optional<core::WallTime> next_attempt_at, Callback<bool> done) {
-  write<bool>([r = std::move(recipient_id), status, next_attempt_at](
-                  PgConnection& c) { return pg_queries::update_delivery(c, r, status, next_attempt_at); },
-              std::move(done));
-}
-
-void PgRepository::undelivered_for_user(std::string user_id, int limit,
-                                        Callback<std::vector<notify::InboxItem>> done) {
-  read<std::vector<notify::InboxItem>>(
-      [u = std::move(user_id), limit](PgConnection& c) {
-        return pg_queries::undelivered_for_user(c, u, limit);
-      },
-      std::move(done));
-}
-
-void PgRepository::users_with_undelivered(Callback<std::vector<std::string>> done) {
-  read<std::vector<std::string>>([](PgConnection& c) { return pg_queries::users_with_undelivered(c); },
-                                 std::move(done));
 }
 
 } // namespace herald::store

@@ -6,11 +6,11 @@
 // queue answers unavailable. A lost connection fails the requests it was running with
 // unavailable and is dialled again for the next one.
 
-#include "notify/repository.hpp"
 #include "store/pg_options.hpp"
+#include "store/queued_repository.hpp"
 
 #include <atomic>
-#include <cstdint>
+#include <chrono>
 #include <memory>
 #include <string_view>
 #include <thread>
@@ -18,10 +18,8 @@
 namespace herald::store {
 
 class PgConnection;
-template <class Conn> class Job;
-template <class Conn> class JobQueue;
 
-class PgRepository final : public notify::Repository {
+class PgRepository final : public QueuedRepository<PgConnection> {
 public:
   // Connects to the database named by `url` (postgres://user:pass@host:port/db), migrates
   // it when options.migrate_on_open, and starts the store threads. invalid for another
@@ -35,34 +33,10 @@ public:
   // Counters for metrics and tests.
   PgStats stats() const;
 
-  void upsert_user(notify::UserUpdate update, notify::Callback<notify::UpsertUserResult> done) override;
-  void learn_user(notify::UserUpdate update, notify::Callback<notify::UpsertUserResult> done) override;
-  void get_user(std::string user_id, notify::Callback<notify::User> done) override;
-  void list_types(notify::Callback<std::vector<notify::NotificationType>> done) override;
-  void create_type(notify::NotificationType type, notify::Callback<notify::NotificationType> done) override;
-  void get_type(std::string type_id, notify::Callback<notify::NotificationType> done) override;
-  void create_notification(notify::CreateNotificationRequest request,
-                           notify::Callback<notify::CreatedNotification> done) override;
-  void list_inbox(notify::InboxQuery query, notify::Callback<notify::InboxPage> done) override;
-  void unread_count(std::string user_id, notify::Callback<std::int64_t> done) override;
-  void mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
-                 notify::Callback<notify::ReadChange> done) override;
-  void mark_unread(std::string user_id, std::string recipient_id,
-                   notify::Callback<notify::ReadChange> done) override;
-  void mark_all_read(std::string user_id, core::WallTime at, notify::Callback<std::int64_t> done) override;
-  void acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
-                   notify::Callback<void> done) override;
-  void record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
-                   notify::Callback<std::int64_t> done) override;
   // Also claims the records it answers for this node (see claim_due_deliveries): it runs
   // on the writer, in a write transaction.
   void due_deliveries(core::WallTime now, int limit,
                       notify::Callback<std::vector<notify::InboxItem>> done) override;
-  void update_delivery(std::string recipient_id, notify::DeliveryStatus status,
-                       std::optional<core::WallTime> next_attempt_at, notify::Callback<bool> done) override;
-  void undelivered_for_user(std::string user_id, int limit,
-                            notify::Callback<std::vector<notify::InboxItem>> done) override;
-  void users_with_undelivered(notify::Callback<std::vector<std::string>> done) override;
   // Other nodes write the same database.
   bool shared() const override { return true; }
   void close() override;
@@ -71,9 +45,6 @@ private:
   PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr<PgConnection> reader,
                const PgOptions& options);
 
-  template <class T, class Body> void write(Body body, notify::Callback<T> done, bool lazy = false);
-  template <class T, class Body> void read(Body body, notify::Callback<T> done);
-  void submit(JobQueue<PgConnection>& queue, std::unique_ptr<Job<PgConnection>> job);
   void writer_main();
   void reader_main();
   // Runs one group-commit transaction over `batch`, then delivers every outcome.
@@ -86,13 +57,7 @@ private:
 
   std::unique_ptr<PgConnection> writer_conn_;
   std::unique_ptr<PgConnection> reader_conn_;
-  std::unique_ptr<JobQueue<PgConnection>> write_queue_;
-  std::unique_ptr<JobQueue<PgConnection>> read_queue_;
-  std::size_t max_batch_;
   std::chrono::milliseconds claim_lease_;
-  std::atomic<std::uint64_t> write_batches_{0};
-  std::atomic<std::uint64_t> write_jobs_{0};
-  std::atomic<std::uint64_t> read_jobs_{0};
   std::atomic<bool> closed_{false};
   std::thread writer_;
   std::thread reader_;

@@ -36,10 +36,6 @@ template <class T, class Body> Result<T> in_write_transaction(Connection& conn, 
 
 } // namespace
 
-template <> bool ReceiptJob<Connection>::run(Connection& conn) {
-  return record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
-}
-
 Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_view url,
                                                                  SqliteOptions options) {
   const auto path = sqlite_path_from_url(url);
@@ -71,11 +67,8 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(std::string_vie
 
 SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
                                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options)
-    : writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
-      checkpointer_(std::move(checkpointer)),
-      write_queue_(std::make_unique<JobQueue<Connection>>(options.write_queue_capacity, options.lazy_linger)),
-      read_queue_(std::make_unique<JobQueue<Connection>>(options.read_queue_capacity)),
-      max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
+    : QueuedRepository(options), writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
+      checkpointer_(std::move(checkpointer)) {
   writer_ = std::thread([this] {
     core::name_this_thread("herald-writer");
     writer_main();
@@ -89,8 +82,8 @@ SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::uniq
 SqliteRepository::~SqliteRepository() { close(); }
 
 void SqliteRepository::close() {
-  write_queue_->close();
-  read_queue_->close();
+  write_queue_.close();
+  read_queue_.close();
   // A store thread cannot join itself; the owner's later close() or destructor will.
   const auto self = std::this_thread::get_id();
   if (self == writer_.get_id() || self == reader_.get_id()) return;
@@ -105,30 +98,14 @@ void SqliteRepository::close() {
 }
 
 SqliteStats SqliteRepository::stats() const {
-  return SqliteStats{{write_batches_.load(), write_jobs_.load(), read_jobs_.load()},
-                     checkpointer_ ? checkpointer_->checkpoints() : 0};
+  return SqliteStats{queue_stats(), checkpointer_ ? checkpointer_->checkpoints() : 0};
 }
 
 Connection& SqliteRepository::reader_conn() { return reader_conn_ ? *reader_conn_ : *writer_conn_; }
 
-void SqliteRepository::submit(JobQueue<Connection>& queue, std::unique_ptr<Job<Connection>> job) {
-  if (auto rejected = queue.push(std::move(job))) {
-    rejected->reject(StoreError{StoreErrc::unavailable, "store queue is full or the store is closed"});
-  }
-}
-
-template <class T, class Body> void SqliteRepository::write(Body body, Callback<T> done, bool lazy) {
-  submit(*write_queue_,
-         std::make_unique<TypedJob<Connection, T, Body>>(std::move(body), std::move(done), lazy));
-}
-
-template <class T, class Body> void SqliteRepository::read(Body body, Callback<T> done) {
-  submit(*read_queue_, std::make_unique<TypedJob<Connection, T, Body>>(std::move(body), std::move(done)));
-}
-
 void SqliteRepository::writer_main() {
   std::vector<std::unique_ptr<Job<Connection>>> batch;
-  while (write_queue_->pop_batch(batch, max_batch_)) {
+  while (write_queue_.pop_batch(batch, max_batch_)) {
     run_write_batch(batch);
     batch.clear();
   }
@@ -217,7 +194,7 @@ void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<J
 void SqliteRepository::reader_main() {
   std::vector<std::unique_ptr<Job<Connection>>> batch;
   // Small batches keep a burst of reads from delaying the first of them.
-  while (read_queue_->pop_batch(batch, 64)) {
+  while (read_queue_.pop_batch(batch, 64)) {
     for (auto& job : batch) {
       std::optional<StoreError> begin_error;
       {
@@ -251,110 +228,10 @@ Result<int> SqliteRepository::migrate() {
   return future.get();
 }
 
-void SqliteRepository::upsert_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
-  write<notify::UpsertUserResult>(
-      [u = std::move(update)](Connection& c) { return queries::upsert_user(c, u); }, std::move(done));
-}
-
-void SqliteRepository::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
-  write<notify::UpsertUserResult>(
-      [u = std::move(update)](Connection& c) { return queries::upsert_user(c, u); }, std::move(done),
-      /*lazy=*/true);
-}
-
-void SqliteRepository::get_user(std::string user_id, Callback<notify::User> done) {
-  read<notify::User>([id = std::move(user_id)](Connection& c) { return queries::get_user(c, id); },
-                     std::move(done));
-}
-
-void SqliteRepository::list_types(Callback<std::vector<notify::NotificationType>> done) {
-  read<std::vector<notify::NotificationType>>([](Connection& c) { return queries::list_types(c); },
-                                              std::move(done));
-}
-
-void SqliteRepository::create_type(notify::NotificationType type, Callback<notify::NotificationType> done) {
-  write<notify::NotificationType>([t = std::move(type)](Connection& c) { return queries::create_type(c, t); },
-                                  std::move(done));
-}
-
-void SqliteRepository::get_type(std::string type_id, Callback<notify::NotificationType> done) {
-  read<notify::NotificationType>(
-      [id = std::move(type_id)](Connection& c) { return queries::get_type(c, id); }, std::move(done));
-}
-
-void SqliteRepository::create_notification(notify::CreateNotificationRequest request,
-                                           Callback<notify::CreatedNotification> done) {
-  write<notify::CreatedNotification>(
-      [r = std::move(request)](Connection& c) { return queries::create_notification(c, r); },
-      std::move(done));
-}
-
-void SqliteRepository::list_inbox(notify::InboxQuery query, Callback<notify::InboxPage> done) {
-  read<notify::InboxPage>([q = std::move(query)](Connection& c) { return queries::list_inbox(c, q); },
-                          std::move(done));
-}
-
-void SqliteRepository::unread_count(std::string user_id, Callback<std::int64_t> done) {
-  read<std::int64_t>([id = std::move(user_id)](Connection& c) { return queries::unread_count(c, id); },
-                     std::move(done));
-}
-
-void SqliteRepository::mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
-                                 Callback<notify::ReadChange> done) {
-  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id),
-                             at](Connection& c) { return queries::mark_read(c, u, r, at); },
-                            std::move(done));
-}
-
-void SqliteRepository::mark_unread(std::string user_id, std::string recipient_id,
-                                   Callback<notify::ReadChange> done) {
-  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id)](
-                                Connection& c) { return queries::mark_unread(c, u, r); },
-                            std::move(done));
-}
-
-void SqliteRepository::mark_all_read(std::string user_id, core::WallTime at, Callback<std::int64_t> done) {
-  write<std::int64_t>(
-      [u = std::move(user_id), at](Connection& c) { return queries::mark_all_read(c, u, at); },
-      std::move(done));
-}
-
-void SqliteRepository::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
-                                   Callback<void> done) {
-  submit(*write_queue_, std::make_unique<ReceiptJob<Connection>>(std::move(user_id), std::move(recipient_id),
-                                                                 at, std::move(done)));
-}
-
-void SqliteRepository::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
-                                   Callback<std::int64_t> done) {
-  write<std::int64_t>([ids = std::move(recipient_ids),
-                       ack_deadline](Connection& c) { return queries::record_sent(c, ids, ack_deadline); },
-                      std::move(done));
-}
-
 void SqliteRepository::due_deliveries(core::WallTime now, int limit,
                                       Callback<std::vector<notify::InboxItem>> done) {
   read<std::vector<notify::InboxItem>>(
       [now, limit](Connection& c) { return queries::due_deliveries(c, now, limit); }, std::move(done));
-}
-
-void SqliteRepository::update_delivery(std::string recipient_id, notify::DeliveryStatus status,
-                                       std::optional<core::WallTime> next_attempt_at, Callback<bool> done) {
-  write<bool>([r = std::move(recipient_id), status, next_attempt_at](
-                  Connection& c) { return queries::update_delivery(c, r, status, next_attempt_at); },
-              std::move(done));
-}
-
-void SqliteRepository::undelivered_for_user(std::string user_id, int limit,
-                                            Callback<std::vector<notify::InboxItem>> done) {
-  read<std::vector<notify::InboxItem>>(
-      [u = std::move(user_id), limit](Connection& c) { return queries::undelivered_for_user(c, u, limit); },
-      std::move(done));
-}
-
-void SqliteRepository::users_with_undelivered(Callback<std::vector<std::string>> done) {
-  read<std::vector<std::string>>([](Connection& c) { return queries::users_with_undelivered(c); },
-                                 std::move(done));
 }
 
 } // namespace herald::store

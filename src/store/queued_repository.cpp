@@ -1,0 +1,138 @@
+#include "store/queued_repository.hpp"
+
+#include "store/connection.hpp"
+#include "store/pg_connection.hpp"
+#include "store/pg_queries.hpp"
+#include "store/queries.hpp"
+
+namespace herald::store {
+
+using notify::Callback;
+
+template <class Conn> bool ReceiptJob<Conn>::run(Conn& conn) {
+  return this->record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::upsert_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
+  write<notify::UpsertUserResult>([u = std::move(update)](Conn& c) { return queries::upsert_user(c, u); },
+                                  std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
+  write<notify::UpsertUserResult>([u = std::move(update)](Conn& c) { return queries::upsert_user(c, u); },
+                                  std::move(done), /*lazy=*/true);
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::get_user(std::string user_id, Callback<notify::User> done) {
+  read<notify::User>([id = std::move(user_id)](Conn& c) { return queries::get_user(c, id); },
+                     std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::list_types(Callback<std::vector<notify::NotificationType>> done) {
+  read<std::vector<notify::NotificationType>>([](Conn& c) { return queries::list_types(c); },
+                                              std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::create_type(notify::NotificationType type,
+                                         Callback<notify::NotificationType> done) {
+  write<notify::NotificationType>([t = std::move(type)](Conn& c) { return queries::create_type(c, t); },
+                                  std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::get_type(std::string type_id, Callback<notify::NotificationType> done) {
+  read<notify::NotificationType>([id = std::move(type_id)](Conn& c) { return queries::get_type(c, id); },
+                                 std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::create_notification(notify::CreateNotificationRequest request,
+                                                 Callback<notify::CreatedNotification> done) {
+  write<notify::CreatedNotification>(
+      [r = std::move(request)](Conn& c) { return queries::create_notification(c, r); }, std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::list_inbox(notify::InboxQuery query, Callback<notify::InboxPage> done) {
+  read<notify::InboxPage>([q = std::move(query)](Conn& c) { return queries::list_inbox(c, q); },
+                          std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::unread_count(std::string user_id, Callback<std::int64_t> done) {
+  read<std::int64_t>([id = std::move(user_id)](Conn& c) { return queries::unread_count(c, id); },
+                     std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
+                                       Callback<notify::ReadChange> done) {
+  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id),
+                             at](Conn& c) { return queries::mark_read(c, u, r, at); },
+                            std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::mark_unread(std::string user_id, std::string recipient_id,
+                                         Callback<notify::ReadChange> done) {
+  write<notify::ReadChange>([u = std::move(user_id),
+                             r = std::move(recipient_id)](Conn& c) { return queries::mark_unread(c, u, r); },
+                            std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::mark_all_read(std::string user_id, core::WallTime at,
+                                           Callback<std::int64_t> done) {
+  write<std::int64_t>([u = std::move(user_id), at](Conn& c) { return queries::mark_all_read(c, u, at); },
+                      std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::acknowledge(std::string user_id, std::string recipient_id, core::WallTime at,
+                                         Callback<void> done) {
+  // A job of its own kind: the writer applies a run of queued receipts in one statement.
+  submit(write_queue_, std::make_unique<ReceiptJob<Conn>>(std::move(user_id), std::move(recipient_id), at,
+                                                          std::move(done)));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::record_sent(std::vector<std::string> recipient_ids, core::WallTime ack_deadline,
+                                         Callback<std::int64_t> done) {
+  write<std::int64_t>([ids = std::move(recipient_ids),
+                       ack_deadline](Conn& c) { return queries::record_sent(c, ids, ack_deadline); },
+                      std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::update_delivery(std::string recipient_id, notify::DeliveryStatus status,
+                                             std::optional<core::WallTime> next_attempt_at,
+                                             Callback<bool> done) {
+  write<bool>([r = std::move(recipient_id), status,
+               next_attempt_at](Conn& c) { return queries::update_delivery(c, r, status, next_attempt_at); },
+              std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::undelivered_for_user(std::string user_id, int limit,
+                                                  Callback<std::vector<notify::InboxItem>> done) {
+  read<std::vector<notify::InboxItem>>(
+      [u = std::move(user_id), limit](Conn& c) { return queries::undelivered_for_user(c, u, limit); },
+      std::move(done));
+}
+
+template <class Conn>
+void QueuedRepository<Conn>::users_with_undelivered(Callback<std::vector<std::string>> done) {
+  read<std::vector<std::string>>([](Conn& c) { return queries::users_with_undelivered(c); }, std::move(done));
+}
+
+template class ReceiptJob<Connection>;
+template class ReceiptJob<PgConnection>;
+template class QueuedRepository<Connection>;
+template class QueuedRepository<PgConnection>;
+
+} // namespace herald::store
