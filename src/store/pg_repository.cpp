@@ -1,13 +1,10 @@
 #include "store/pg_repository.hpp"
 
-#include "core/thread_name.hpp"
 #include "store/job_queue.hpp"
 #include "store/pg_connection.hpp"
 #include "store/pg_migrations.hpp"
 #include "store/pg_queries.hpp"
 #include "store/pg_url.hpp"
-
-#include <future>
 
 namespace herald::store {
 
@@ -41,41 +38,19 @@ PgRepository::PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr
                            const PgOptions& options)
     : QueuedRepository(options), writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
       claim_lease_(options.claim_lease) {
-  writer_ = std::thread([this] {
-    core::name_this_thread("herald-writer");
-    writer_main();
-  });
-  reader_ = std::thread([this] {
-    core::name_this_thread("herald-reader");
-    reader_main();
-  });
+  start_threads();
 }
 
 PgRepository::~PgRepository() { close(); }
 
 void PgRepository::close() {
-  write_queue_.close();
-  read_queue_.close();
-  // A store thread cannot join itself; the owner's later close() or destructor will.
-  const auto self = std::this_thread::get_id();
-  if (self == writer_.get_id() || self == reader_.get_id()) return;
-  if (writer_.joinable()) writer_.join();
-  if (reader_.joinable()) reader_.join();
-  if (!closed_.exchange(true)) {
+  if (stop_threads()) {
     reader_conn_.reset();
     writer_conn_.reset();
   }
 }
 
 PgStats PgRepository::stats() const { return queue_stats(); }
-
-void PgRepository::writer_main() {
-  std::vector<std::unique_ptr<Job<PgConnection>>> batch;
-  while (write_queue_.pop_batch(batch, max_batch_)) {
-    run_write_batch(batch);
-    batch.clear();
-  }
-}
 
 void PgRepository::run_write_batch(std::vector<std::unique_ptr<Job<PgConnection>>>& batch) {
   std::optional<StoreError> commit_error;
@@ -94,8 +69,6 @@ void PgRepository::run_write_batch(std::vector<std::unique_ptr<Job<PgConnection>
     }
     if (commit_error && c.connected()) (void)c.exec("ROLLBACK");
   }
-  write_batches_.fetch_add(1, std::memory_order_relaxed);
-  write_jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
   // Every request of the batch learns that its work is undone when the commit failed.
   for (auto& job : batch)
     job->finish(commit_error ? &*commit_error : nullptr);
@@ -161,36 +134,19 @@ std::size_t PgRepository::run_in_savepoint(std::vector<std::unique_ptr<Job<PgCon
   return i + 1;
 }
 
-void PgRepository::reader_main() {
-  std::vector<std::unique_ptr<Job<PgConnection>>> batch;
-  // Small batches keep a burst of reads from delaying the first of them.
-  while (read_queue_.pop_batch(batch, 64)) {
-    for (auto& job : batch) {
-      PgConnection& c = *reader_conn_;
-      // One snapshot per request: a page and its unread count agree with each other.
-      auto begin = c.reconnect();
-      if (begin) begin = c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      if (begin) {
-        job->run(c);
-        if (c.connected()) (void)c.exec("COMMIT");
-      }
-      read_jobs_.fetch_add(1, std::memory_order_relaxed);
-      if (!begin) {
-        job->reject(std::move(begin).error());
-      } else {
-        job->finish(nullptr);
-      }
-    }
-    batch.clear();
-  }
+std::optional<StoreError> PgRepository::run_read(Job<PgConnection>& job) {
+  PgConnection& c = *reader_conn_;
+  // One snapshot per request: a page and its unread count agree with each other.
+  auto begin = c.reconnect();
+  if (begin) begin = c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!begin) return begin.error();
+  job.run(c);
+  if (c.connected()) (void)c.exec("COMMIT");
+  return std::nullopt;
 }
 
 Result<int> PgRepository::migrate() {
-  std::promise<Result<int>> promise;
-  auto future = promise.get_future();
-  write<int>([](PgConnection& c) { return apply_pg_migrations(c); },
-             [&promise](Result<int> r) { promise.set_value(std::move(r)); });
-  return future.get();
+  return write_and_wait([](PgConnection& c) { return apply_pg_migrations(c); });
 }
 
 void PgRepository::due_deliveries(core::WallTime now, int limit,

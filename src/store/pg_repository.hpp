@@ -9,11 +9,9 @@
 #include "store/pg_options.hpp"
 #include "store/queued_repository.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string_view>
-#include <thread>
 
 namespace herald::store {
 
@@ -45,10 +43,9 @@ private:
   PgRepository(std::unique_ptr<PgConnection> writer, std::unique_ptr<PgConnection> reader,
                const PgOptions& options);
 
-  void writer_main();
-  void reader_main();
   // Runs one group-commit transaction over `batch`, then delivers every outcome.
-  void run_write_batch(std::vector<std::unique_ptr<Job<PgConnection>>>& batch);
+  void run_write_batch(std::vector<JobPtr>& batch) override;
+  std::optional<notify::StoreError> run_read(Job<PgConnection>& job) override;
   // Runs batch[i], or the run of receipts starting there, in the open transaction under
   // a savepoint; answers the index after what it ran. Sets `broken` when the transaction
   // cannot go on (connection lost, savepoint refused).
@@ -58,9 +55,6 @@ private:
   std::unique_ptr<PgConnection> writer_conn_;
   std::unique_ptr<PgConnection> reader_conn_;
   std::chrono::milliseconds claim_lease_;
-  std::atomic<bool> closed_{false};
-  std::thread writer_;
-  std::thread reader_;
 };
 
 } // namespace herald::store

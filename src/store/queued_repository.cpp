@@ -1,5 +1,6 @@
 #include "store/queued_repository.hpp"
 
+#include "core/thread_name.hpp"
 #include "store/connection.hpp"
 #include "store/pg_connection.hpp"
 #include "store/pg_queries.hpp"
@@ -11,6 +12,46 @@ using notify::Callback;
 
 template <class Conn> bool ReceiptJob<Conn>::run(Conn& conn) {
   return this->record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
+}
+
+template <class Conn> void QueuedRepository<Conn>::start_threads() {
+  writer_ = std::thread([this] {
+    core::name_this_thread("herald-writer");
+    std::vector<JobPtr> batch;
+    while (write_queue_.pop_batch(batch, max_batch_)) {
+      // Counted first: a caller woken by an outcome sees its batch in the stats.
+      write_batches_.fetch_add(1, std::memory_order_relaxed);
+      write_jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+      run_write_batch(batch);
+      batch.clear();
+    }
+  });
+  reader_ = std::thread([this] {
+    core::name_this_thread("herald-reader");
+    std::vector<JobPtr> batch;
+    // Small batches keep a burst of reads from delaying the first of them.
+    while (read_queue_.pop_batch(batch, 64)) {
+      for (auto& job : batch) {
+        auto error = run_read(*job);
+        read_jobs_.fetch_add(1, std::memory_order_relaxed);
+        if (error)
+          job->reject(std::move(*error));
+        else
+          job->finish(nullptr);
+      }
+      batch.clear();
+    }
+  });
+}
+
+template <class Conn> bool QueuedRepository<Conn>::stop_threads() {
+  write_queue_.close();
+  read_queue_.close();
+  const auto self = std::this_thread::get_id();
+  if (self == writer_.get_id() || self == reader_.get_id()) return false;
+  if (writer_.joinable()) writer_.join();
+  if (reader_.joinable()) reader_.join();
+  return !stopped_.exchange(true);
 }
 
 template <class Conn>

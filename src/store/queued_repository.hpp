@@ -3,8 +3,9 @@
 // job on a bounded queue, writes for the backend's writer thread (group commit) and reads
 // for its reader thread, and runs the backend's query of the same name. The queries of
 // both backends are overloads in store::queries, chosen by the connection type (Connection
-// for SQLite, PgConnection for PostgreSQL). A backend opens its connections, runs the two
-// threads over the queues, and answers due_deliveries its own way.
+// for SQLite, PgConnection for PostgreSQL). The base runs the two threads over the queues;
+// a backend opens its connections, says how a batch of writes and a read run in its
+// transactions, and answers due_deliveries its own way.
 
 #include "notify/repository.hpp"
 #include "store/job.hpp"
@@ -13,7 +14,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <future>
 #include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace herald::store {
 
@@ -45,6 +50,8 @@ public:
   void users_with_undelivered(notify::Callback<std::vector<std::string>> done) override;
 
 protected:
+  using JobPtr = std::unique_ptr<Job<Conn>>;
+
   explicit QueuedRepository(const StoreOptions& options)
       : write_queue_(options.write_queue_capacity, options.lazy_linger),
         read_queue_(options.read_queue_capacity), max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
@@ -64,6 +71,25 @@ protected:
       rejected->reject({notify::StoreErrc::unavailable, "store queue is full or the store is closed"});
   }
   StoreStats queue_stats() const { return {write_batches_.load(), write_jobs_.load(), read_jobs_.load()}; }
+  // Runs `body` on the writer and waits for its outcome. Never call it from a store callback.
+  template <class Body> notify::Result<int> write_and_wait(Body body) {
+    std::promise<notify::Result<int>> promise;
+    auto future = promise.get_future();
+    write<int>(std::move(body), [&promise](notify::Result<int> r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  // Starts the writer and reader threads; call it last in the backend's constructor, and
+  // stop_threads() first in its destructor: the threads call the backend's overrides.
+  void start_threads();
+  // Closes the queues and joins the threads once every accepted job has finished. True
+  // the first time it joined them: the backend may then release its connections. False on
+  // a store thread, which cannot join itself (the owner's later close() will).
+  bool stop_threads();
+  // The writer's transaction over `batch` (group commit); delivers every outcome.
+  virtual void run_write_batch(std::vector<JobPtr>& batch) = 0;
+  // Runs one read in its own transaction (one snapshot); an error means it did not run.
+  virtual std::optional<notify::StoreError> run_read(Job<Conn>& job) = 0;
 
   JobQueue<Conn> write_queue_;
   JobQueue<Conn> read_queue_;
@@ -71,6 +97,11 @@ protected:
   std::atomic<std::uint64_t> write_batches_{0};
   std::atomic<std::uint64_t> write_jobs_{0};
   std::atomic<std::uint64_t> read_jobs_{0};
+
+private:
+  std::thread writer_;
+  std::thread reader_;
+  std::atomic<bool> stopped_{false};
 };
 
 } // namespace herald::store

@@ -1,14 +1,11 @@
 #include "store/sqlite_repository.hpp"
 
-#include "core/thread_name.hpp"
 #include "store/checkpointer.hpp"
 #include "store/connection.hpp"
 #include "store/job_queue.hpp"
 #include "store/migrations.hpp"
 #include "store/queries.hpp"
 #include "store/sqlite_url.hpp"
-
-#include <future>
 
 namespace herald::store {
 
@@ -69,27 +66,13 @@ SqliteRepository::SqliteRepository(std::unique_ptr<Connection> writer, std::uniq
                                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options)
     : QueuedRepository(options), writer_conn_(std::move(writer)), reader_conn_(std::move(reader)),
       checkpointer_(std::move(checkpointer)) {
-  writer_ = std::thread([this] {
-    core::name_this_thread("herald-writer");
-    writer_main();
-  });
-  reader_ = std::thread([this] {
-    core::name_this_thread("herald-reader");
-    reader_main();
-  });
+  start_threads();
 }
 
 SqliteRepository::~SqliteRepository() { close(); }
 
 void SqliteRepository::close() {
-  write_queue_.close();
-  read_queue_.close();
-  // A store thread cannot join itself; the owner's later close() or destructor will.
-  const auto self = std::this_thread::get_id();
-  if (self == writer_.get_id() || self == reader_.get_id()) return;
-  if (writer_.joinable()) writer_.join();
-  if (reader_.joinable()) reader_.join();
-  if (!closed_.exchange(true)) {
+  if (stop_threads()) {
     // Closing the last connection checkpoints the WAL into the database file.
     checkpointer_.reset();
     reader_conn_.reset();
@@ -102,14 +85,6 @@ SqliteStats SqliteRepository::stats() const {
 }
 
 Connection& SqliteRepository::reader_conn() { return reader_conn_ ? *reader_conn_ : *writer_conn_; }
-
-void SqliteRepository::writer_main() {
-  std::vector<std::unique_ptr<Job<Connection>>> batch;
-  while (write_queue_.pop_batch(batch, max_batch_)) {
-    run_write_batch(batch);
-    batch.clear();
-  }
-}
 
 void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job<Connection>>>& batch) {
   std::optional<StoreError> commit_error;
@@ -156,8 +131,6 @@ void SqliteRepository::run_write_batch(std::vector<std::unique_ptr<Job<Connectio
       if (commit_error && !sqlite3_get_autocommit(c.handle())) (void)c.run("ROLLBACK");
     }
   }
-  write_batches_.fetch_add(1, std::memory_order_relaxed);
-  write_jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
   // Outside the lock: a callback may take its time or submit new requests.
   for (auto& job : batch)
     job->finish(commit_error ? &*commit_error : nullptr);
@@ -191,41 +164,20 @@ void SqliteRepository::run_receipts(Connection& c, std::vector<std::unique_ptr<J
   }
 }
 
-void SqliteRepository::reader_main() {
-  std::vector<std::unique_ptr<Job<Connection>>> batch;
-  // Small batches keep a burst of reads from delaying the first of them.
-  while (read_queue_.pop_batch(batch, 64)) {
-    for (auto& job : batch) {
-      std::optional<StoreError> begin_error;
-      {
-        Connection& c = reader_conn();
-        std::lock_guard lock(c.mutex());
-        // One read transaction per request: its queries (a page and its unread count)
-        // see one snapshot, and the next request sees everything committed since.
-        if (auto r = c.run("BEGIN"); r) {
-          job->run(c);
-          (void)c.run("COMMIT");
-        } else {
-          begin_error = r.error();
-        }
-      }
-      read_jobs_.fetch_add(1, std::memory_order_relaxed);
-      if (begin_error) {
-        job->reject(std::move(*begin_error));
-      } else {
-        job->finish(nullptr);
-      }
-    }
-    batch.clear();
-  }
+std::optional<StoreError> SqliteRepository::run_read(Job<Connection>& job) {
+  Connection& c = reader_conn();
+  std::lock_guard lock(c.mutex());
+  // One read transaction per request: its queries (a page and its unread count) see one
+  // snapshot, and the next request sees everything committed since.
+  auto begin = c.run("BEGIN");
+  if (!begin) return begin.error();
+  job.run(c);
+  (void)c.run("COMMIT");
+  return std::nullopt;
 }
 
 Result<int> SqliteRepository::migrate() {
-  std::promise<Result<int>> promise;
-  auto future = promise.get_future();
-  write<int>([](Connection& c) { return apply_migrations(c); },
-             [&promise](Result<int> r) { promise.set_value(std::move(r)); });
-  return future.get();
+  return write_and_wait([](Connection& c) { return apply_migrations(c); });
 }
 
 void SqliteRepository::due_deliveries(core::WallTime now, int limit,

@@ -7,10 +7,8 @@
 #include "store/queued_repository.hpp"
 #include "store/sqlite_options.hpp"
 
-#include <atomic>
 #include <memory>
 #include <string_view>
-#include <thread>
 
 namespace herald::store {
 
@@ -40,10 +38,9 @@ private:
   SqliteRepository(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
                    std::unique_ptr<Checkpointer> checkpointer, const SqliteOptions& options);
 
-  void writer_main();
-  void reader_main();
   // Runs one group-commit transaction over `batch`, then delivers every outcome.
-  void run_write_batch(std::vector<std::unique_ptr<Job<Connection>>>& batch);
+  void run_write_batch(std::vector<JobPtr>& batch) override;
+  std::optional<notify::StoreError> run_read(Job<Connection>& job) override;
   // Applies the receipts batch[begin, end) in one statement and records each outcome.
   void run_receipts(Connection& c, std::vector<std::unique_ptr<Job<Connection>>>& batch, std::size_t begin,
                     std::size_t end);
@@ -52,9 +49,6 @@ private:
   std::unique_ptr<Connection> writer_conn_;
   std::unique_ptr<Connection> reader_conn_;    // null for :memory:, whose reads share the writer's
   std::unique_ptr<Checkpointer> checkpointer_; // null for :memory:
-  std::atomic<bool> closed_{false};
-  std::thread writer_;
-  std::thread reader_;
 };
 
 } // namespace herald::store
