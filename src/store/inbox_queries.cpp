@@ -36,14 +36,8 @@ const std::string& inbox_query(int filter, bool after) {
   return all[static_cast<std::size_t>(filter * 2 + (after ? 1 : 0))];
 }
 
-struct OwnedRecord {
-  std::int64_t id = 0;
-  std::int64_t notification_id = 0;
-  std::optional<std::int64_t> read_at;
-};
+} // namespace
 
-// The record if it exists and is the user's; not_found otherwise (also for ids that do
-// not parse), so that nobody learns whether another user's id exists.
 Result<OwnedRecord> find_owned(Connection& c, const std::string& user_id, const std::string& recipient_id) {
   const auto id = parse_id(recipient_id);
   if (!id) return StoreError{StoreErrc::not_found, "no such recipient record"};
@@ -66,8 +60,6 @@ Result<void> set_read_at(Connection& c, std::int64_t id, std::optional<std::int6
   if (const int rc = st->step(); rc != SQLITE_DONE) return c.error(rc, "update read_at");
   return {};
 }
-
-} // namespace
 
 Result<notify::InboxPage> list_inbox(Connection& c, const notify::InboxQuery& query) {
   std::optional<InboxCursor> cursor;
@@ -112,30 +104,6 @@ Result<std::int64_t> unread_count(Connection& c, const std::string& user_id) {
   st->bind(1, user_id);
   if (const int rc = st->step(); rc != SQLITE_ROW) return c.error(rc, "unread count");
   return st->int64(0);
-}
-
-Result<notify::ReadChange> mark_read(Connection& c, const std::string& user_id,
-                                     const std::string& recipient_id, core::WallTime at) {
-  auto rec = find_owned(c, user_id, recipient_id);
-  if (!rec) return rec.error();
-  notify::ReadChange out{false, std::to_string(rec->notification_id), from_ms(rec->read_at)};
-  if (rec->read_at) return out;
-  const std::int64_t at_ms = to_ms(at);
-  if (auto r = set_read_at(c, rec->id, at_ms); !r) return r.error();
-  out.changed = true;
-  out.read_at = from_ms(at_ms);
-  return out;
-}
-
-Result<notify::ReadChange> mark_unread(Connection& c, const std::string& user_id,
-                                       const std::string& recipient_id) {
-  auto rec = find_owned(c, user_id, recipient_id);
-  if (!rec) return rec.error();
-  notify::ReadChange out{false, std::to_string(rec->notification_id), std::nullopt};
-  if (!rec->read_at) return out;
-  if (auto r = set_read_at(c, rec->id, std::nullopt); !r) return r.error();
-  out.changed = true;
-  return out;
 }
 
 Result<std::int64_t> mark_all_read(Connection& c, const std::string& user_id, core::WallTime at) {

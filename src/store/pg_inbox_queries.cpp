@@ -72,14 +72,8 @@ const std::string& inbox_query(int filter, bool after) {
 
 bool names_nobody(const std::string& user_id) { return user_id.find('\0') != std::string::npos; }
 
-struct OwnedRecord {
-  std::int64_t id = 0;
-  std::int64_t notification_id = 0;
-  std::optional<std::int64_t> read_at;
-};
+} // namespace
 
-// The record if it exists and is the user's; not_found otherwise (also for ids that do
-// not parse), so that nobody learns whether another user's id exists.
 Result<OwnedRecord> find_owned(PgConnection& c, const std::string& user_id, const std::string& recipient_id) {
   const auto id = parse_id(recipient_id);
   if (!id || names_nobody(user_id)) return StoreError{StoreErrc::not_found, "no such recipient record"};
@@ -97,8 +91,6 @@ Result<void> set_read_at(PgConnection& c, std::int64_t id, std::optional<std::in
     return r.error();
   return {};
 }
-
-} // namespace
 
 Result<notify::InboxPage> list_inbox(PgConnection& c, const notify::InboxQuery& query) {
   std::optional<InboxCursor> cursor;
@@ -138,30 +130,6 @@ Result<std::int64_t> unread_count(PgConnection& c, const std::string& user_id) {
                    PgParams().add(user_id));
   if (!r) return r.error();
   return r->int64(0, 0);
-}
-
-Result<notify::ReadChange> mark_read(PgConnection& c, const std::string& user_id,
-                                     const std::string& recipient_id, core::WallTime at) {
-  auto rec = find_owned(c, user_id, recipient_id);
-  if (!rec) return rec.error();
-  notify::ReadChange out{false, std::to_string(rec->notification_id), from_ms(rec->read_at)};
-  if (rec->read_at) return out;
-  const std::int64_t at_ms = to_ms(at);
-  if (auto r = set_read_at(c, rec->id, at_ms); !r) return r.error();
-  out.changed = true;
-  out.read_at = from_ms(at_ms);
-  return out;
-}
-
-Result<notify::ReadChange> mark_unread(PgConnection& c, const std::string& user_id,
-                                       const std::string& recipient_id) {
-  auto rec = find_owned(c, user_id, recipient_id);
-  if (!rec) return rec.error();
-  notify::ReadChange out{false, std::to_string(rec->notification_id), std::nullopt};
-  if (!rec->read_at) return out;
-  if (auto r = set_read_at(c, rec->id, std::nullopt); !r) return r.error();
-  out.changed = true;
-  return out;
 }
 
 Result<std::int64_t> mark_all_read(PgConnection& c, const std::string& user_id, core::WallTime at) {

@@ -37,10 +37,8 @@ Result<notify::CreatedNotification> create_notification(PgConnection& c,
 // --- inbox (pg_inbox_queries.cpp)
 Result<notify::InboxPage> list_inbox(PgConnection& c, const notify::InboxQuery& query);
 Result<std::int64_t> unread_count(PgConnection& c, const std::string& user_id);
-Result<notify::ReadChange> mark_read(PgConnection& c, const std::string& user_id,
-                                     const std::string& recipient_id, core::WallTime at);
-Result<notify::ReadChange> mark_unread(PgConnection& c, const std::string& user_id,
-                                       const std::string& recipient_id);
+Result<OwnedRecord> find_owned(PgConnection& c, const std::string& user_id, const std::string& recipient_id);
+Result<void> set_read_at(PgConnection& c, std::int64_t id, std::optional<std::int64_t> read_at);
 Result<std::int64_t> mark_all_read(PgConnection& c, const std::string& user_id, core::WallTime at);
 
 // --- delivery (pg_delivery_queries.cpp)

@@ -9,6 +9,7 @@
 #include "notify/result.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,12 +44,18 @@ Result<notify::CreatedNotification> create_notification(Connection& c,
 Result<notify::InboxPage> list_inbox(Connection& c, const notify::InboxQuery& query);
 // Unread records of the user.
 Result<std::int64_t> unread_count(Connection& c, const std::string& user_id);
-// Sets read_at unless set; not_found unless the record is the user's.
-Result<notify::ReadChange> mark_read(Connection& c, const std::string& user_id,
-                                     const std::string& recipient_id, core::WallTime at);
-// Clears read_at unless clear; not_found unless the record is the user's.
-Result<notify::ReadChange> mark_unread(Connection& c, const std::string& user_id,
-                                       const std::string& recipient_id);
+// A record as a change of its read state needs it.
+struct OwnedRecord {
+  std::int64_t id = 0;
+  std::int64_t notification_id = 0;
+  std::optional<std::int64_t> read_at;
+};
+// The record if it exists and is the user's; not_found otherwise (also for ids that do
+// not parse), so that nobody learns whether another user's id exists. (mark_read and
+// mark_unread are QueuedRepository's, on this and set_read_at.)
+Result<OwnedRecord> find_owned(Connection& c, const std::string& user_id, const std::string& recipient_id);
+// Sets read_at, or clears it with nullopt.
+Result<void> set_read_at(Connection& c, std::int64_t id, std::optional<std::int64_t> read_at);
 // Answers how many records became read.
 Result<std::int64_t> mark_all_read(Connection& c, const std::string& user_id, core::WallTime at);
 

@@ -1,6 +1,7 @@
 #include "store/queued_repository.hpp"
 
 #include "core/thread_name.hpp"
+#include "store/codec.hpp"
 #include "store/connection.hpp"
 #include "store/pg_connection.hpp"
 #include "store/pg_queries.hpp"
@@ -9,6 +10,26 @@
 namespace herald::store {
 
 using notify::Callback;
+
+namespace queries {
+namespace {
+// mark_read (`at_ms` set) and mark_unread (nullopt) on either store: the user's record,
+// then its read_at set or cleared unless it already is.
+template <class Conn>
+Result<notify::ReadChange> set_read_state(Conn& c, const std::string& user_id,
+                                          const std::string& recipient_id,
+                                          std::optional<std::int64_t> at_ms) {
+  auto rec = find_owned(c, user_id, recipient_id);
+  if (!rec) return rec.error();
+  notify::ReadChange out{false, std::to_string(rec->notification_id), from_ms(rec->read_at)};
+  if (rec->read_at.has_value() == at_ms.has_value()) return out;
+  if (auto r = set_read_at(c, rec->id, at_ms); !r) return r.error();
+  out.changed = true;
+  out.read_at = from_ms(at_ms);
+  return out;
+}
+} // namespace
+} // namespace queries
 
 template <class Conn> bool ReceiptJob<Conn>::run(Conn& conn) {
   return this->record([&] { return queries::acknowledge(conn, user_id_, recipient_id_, at_); });
@@ -114,15 +135,15 @@ template <class Conn>
 void QueuedRepository<Conn>::mark_read(std::string user_id, std::string recipient_id, core::WallTime at,
                                        Callback<notify::ReadChange> done) {
   write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id),
-                             at](Conn& c) { return queries::mark_read(c, u, r, at); },
+                             at](Conn& c) { return queries::set_read_state(c, u, r, to_ms(at)); },
                             std::move(done));
 }
 
 template <class Conn>
 void QueuedRepository<Conn>::mark_unread(std::string user_id, std::string recipient_id,
                                          Callback<notify::ReadChange> done) {
-  write<notify::ReadChange>([u = std::move(user_id),
-                             r = std::move(recipient_id)](Conn& c) { return queries::mark_unread(c, u, r); },
+  write<notify::ReadChange>([u = std::move(user_id), r = std::move(recipient_id)](
+                                Conn& c) { return queries::set_read_state(c, u, r, std::nullopt); },
                             std::move(done));
 }
 
