@@ -246,12 +246,28 @@ void RedisAdapter::on_subscriber_reply(RedisReply&& reply) {
   }
 }
 
+bool RedisAdapter::admit(std::size_t messages) {
+  // Bounded like the connection's buffer: a thread starved of CPU must not let broadcasts
+  // (and the recipient lists of fan-outs) pile up without limit.
+  if (queued_.fetch_add(messages, std::memory_order_relaxed) + messages > options_.max_queued) {
+    queued_.fetch_sub(messages, std::memory_order_relaxed);
+    dropped_.fetch_add(messages, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
 void RedisAdapter::publish(std::shared_ptr<const socketio::EncodedPacket> frames,
                            const socketio::BroadcastOptions& options) {
-  asio::post(io_, [this, frames = std::move(frames), options] { send(*frames, options); });
+  if (!admit(1)) return;
+  asio::post(io_, [this, frames = std::move(frames), options] {
+    send(*frames, options);
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+  });
 }
 
 void RedisAdapter::publish_fan_out(std::shared_ptr<const socketio::RoomFanout> fanout) {
+  if (!admit(fanout->size())) return;
   asio::post(io_, [this, fanout = std::move(fanout)] {
     std::string scratch;
     socketio::BroadcastOptions options;
@@ -262,6 +278,7 @@ void RedisAdapter::publish_fan_out(std::shared_ptr<const socketio::RoomFanout> f
       options.rooms[0] = fanout->room(i, scratch);
       send(frames, options);
     }
+    queued_.fetch_sub(fanout->size(), std::memory_order_relaxed);
   });
 }
 

@@ -33,13 +33,14 @@ struct RedisAdapterOptions {
   RedisEndpoint endpoint;
   std::string key = "socket.io";               // the Node adapter's `key` option
   std::size_t max_buffered = 64u << 20;        // bytes of commands waiting for a slow or absent Redis
+  std::size_t max_queued = 1'000'000;          // broadcasts handed over, waiting for this thread
   std::chrono::milliseconds max_backoff{5000}; // between reconnection attempts
 };
 
 struct RedisAdapterStats {
   std::uint64_t published = 0; // broadcasts sent to Redis
   std::uint64_t received = 0;  // broadcasts from other nodes delivered here
-  std::uint64_t dropped = 0;   // broadcasts not sent: Redis away or too slow
+  std::uint64_t dropped = 0;   // broadcasts not sent: Redis away or too slow, or this node behind
   bool connected = false;      // both connections up and subscribed
 };
 
@@ -72,6 +73,8 @@ private:
   void respond(std::string response);
   // On the adapter's thread: one broadcast to PUBLISH.
   void send(const socketio::EncodedPacket& frames, const socketio::BroadcastOptions& options);
+  // Counts `messages` as waiting for this thread; false (and counted dropped) past max_queued.
+  bool admit(std::size_t messages);
 
   socketio::Namespace& nsp_;
   RedisAdapterOptions options_;
@@ -96,6 +99,7 @@ private:
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::size_t> queued_{0}; // messages posted to this thread, not yet sent
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopped_{false};
 };
