@@ -15,6 +15,17 @@ namespace herald::store {
 
 template <class Conn> class ReceiptJob;
 
+// How long the writer may hold a request back for company, so that more requests share
+// its transaction.
+enum class Patience {
+  none, // someone waits on it: it goes at once and takes everything queued along
+  // A fan-out to departments or everyone: it costs milliseconds of inserts anyway, and a
+  // few such notifications committed together reach each socket in one write, not one
+  // each. Worth a short wait (the queue's bulk linger).
+  bulk,
+  lazy, // nobody waits on it: up to the queue's linger
+};
+
 template <class Conn> class Job {
 public:
   virtual ~Job() = default;
@@ -28,9 +39,8 @@ public:
   // The request is one statement: SQLite undoes a failed statement by itself, so the
   // writer runs it without a savepoint of its own (two statements fewer per receipt).
   virtual bool single_statement() const { return false; }
-  // Nobody waits on the request: the writer may hold it up to its queue's linger for
-  // company, so that many share one transaction (and one wake-up of the writer).
-  virtual bool lazy() const { return false; }
+  // How long the writer may hold the request back for company (see Patience).
+  virtual Patience patience() const { return Patience::none; }
   // A receipt: the writer applies a run of queued receipts in one statement.
   virtual ReceiptJob<Conn>* as_receipt() { return nullptr; }
 };
@@ -74,17 +84,17 @@ private:
 // Body: Result<T>(Conn&).
 template <class Conn, class T, class Body> class TypedJob final : public OutcomeJob<Conn, T> {
 public:
-  TypedJob(Body body, notify::Callback<T> done, bool lazy = false)
-      : OutcomeJob<Conn, T>(std::move(done)), body_(std::move(body)), lazy_(lazy) {}
+  TypedJob(Body body, notify::Callback<T> done, Patience patience = Patience::none)
+      : OutcomeJob<Conn, T>(std::move(done)), body_(std::move(body)), patience_(patience) {}
 
-  bool lazy() const override { return lazy_; }
+  Patience patience() const override { return patience_; }
   bool run(Conn& conn) override {
     return this->record([&] { return body_(conn); });
   }
 
 private:
   Body body_;
-  bool lazy_;
+  Patience patience_;
 };
 
 // A receipt (acknowledge). Alone it runs as one UPDATE; the writer gives a run of

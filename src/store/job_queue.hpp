@@ -1,12 +1,13 @@
 #pragma once
 // A bounded multi-producer queue of Jobs with one consumer that takes everything queued at
 // once (the writer's group commit). Bounded so that a store that falls behind answers
-// "unavailable" (503) instead of growing memory without limit. Lazy jobs alone wait up to
-// `linger` (or until `lazy_batch` are queued) before the consumer takes them; any other
-// job takes them along at once, in order.
+// "unavailable" (503) instead of growing memory without limit. Jobs that are patient (see
+// Patience) alone wait until the earliest of their lingers ends, or until `lazy_batch` are
+// queued, before the consumer takes them; any other job takes them along at once, in order.
 
 #include "store/job.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -20,9 +21,11 @@ namespace herald::store {
 template <class Conn> class JobQueue {
 public:
   using JobPtr = std::unique_ptr<Job<Conn>>;
+  using Clock = std::chrono::steady_clock;
 
-  explicit JobQueue(std::size_t capacity, std::chrono::microseconds linger = {}, std::size_t lazy_batch = 256)
-      : capacity_(capacity), linger_(linger), lazy_batch_(lazy_batch) {}
+  explicit JobQueue(std::size_t capacity, std::chrono::microseconds linger = {}, std::size_t lazy_batch = 256,
+                    std::chrono::microseconds bulk_linger = {})
+      : capacity_(capacity), linger_(linger), lazy_batch_(lazy_batch), bulk_linger_(bulk_linger) {}
 
   // Queues the job; gives it back when the queue is full or closed (the caller rejects it
   // outside the lock, so no callback runs while the lock is held).
@@ -31,11 +34,13 @@ public:
     {
       std::lock_guard lock(mutex_);
       if (closed_ || jobs_.size() >= capacity_) return job;
-      const bool lazy = job->lazy() && linger_.count() > 0;
-      if (lazy) {
-        // The consumer needs a wake-up only to start its linger, or to end it early.
-        if (jobs_.empty()) lazy_since_ = std::chrono::steady_clock::now();
-        wake = jobs_.empty() || jobs_.size() + 1 == lazy_batch_;
+      const auto wait = linger_of(*job);
+      if (wait.count() > 0) {
+        // The consumer needs a wake-up only to start a linger, to end one sooner, or for a
+        // full batch.
+        const auto due = Clock::now() + wait;
+        wake = due < due_ || jobs_.size() + 1 == lazy_batch_;
+        due_ = std::min(due_, due);
       } else {
         ++eager_;
       }
@@ -45,7 +50,7 @@ public:
     return nullptr;
   }
 
-  // Blocks until jobs are queued or the queue is closed; appends at most `max` jobs to
+  // Blocks until jobs are ready or the queue is closed; appends at most `max` jobs to
   // `out`. false when closed and drained: the consumer exits.
   bool pop_batch(std::vector<JobPtr>& out, std::size_t max) {
     std::unique_lock lock(mutex_);
@@ -56,15 +61,15 @@ public:
         continue;
       }
       if (closed_ || eager_ > 0 || jobs_.size() >= lazy_batch_) break;
-      if (ready_.wait_until(lock, lazy_since_ + linger_) == std::cv_status::timeout) break;
+      if (ready_.wait_until(lock, due_) == std::cv_status::timeout) break;
     }
     while (!jobs_.empty() && out.size() < max) {
-      if (!jobs_.front()->lazy() || linger_.count() == 0) --eager_;
+      if (linger_of(*jobs_.front()).count() == 0) --eager_;
       out.push_back(std::move(jobs_.front()));
       jobs_.pop_front();
     }
-    // Lazy jobs left behind by `max` have waited long enough: they go with the next batch.
-    if (!jobs_.empty()) lazy_since_ = {};
+    // Jobs left behind by `max` have waited long enough: they go with the next batch.
+    due_ = jobs_.empty() ? Clock::time_point::max() : Clock::time_point::min();
     return true;
   }
 
@@ -78,14 +83,27 @@ public:
   }
 
 private:
+  std::chrono::microseconds linger_of(const Job<Conn>& job) const {
+    switch (job.patience()) {
+    case Patience::lazy:
+      return linger_;
+    case Patience::bulk:
+      return bulk_linger_;
+    case Patience::none:
+      break;
+    }
+    return {};
+  }
+
   const std::size_t capacity_;
   const std::chrono::microseconds linger_;
   const std::size_t lazy_batch_;
+  const std::chrono::microseconds bulk_linger_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<JobPtr> jobs_;
-  std::size_t eager_ = 0;                            // queued jobs that are not lazy
-  std::chrono::steady_clock::time_point lazy_since_; // when the queue last went from empty to a lazy job
+  std::size_t eager_ = 0;                            // queued jobs that wait for nobody
+  Clock::time_point due_ = Clock::time_point::max(); // when the queued patient jobs must go
   bool closed_ = false;
 };
 

@@ -84,7 +84,7 @@ void QueuedRepository<Conn>::upsert_user(notify::UserUpdate update, Callback<not
 template <class Conn>
 void QueuedRepository<Conn>::learn_user(notify::UserUpdate update, Callback<notify::UpsertUserResult> done) {
   write<notify::UpsertUserResult>([u = std::move(update)](Conn& c) { return queries::upsert_user(c, u); },
-                                  std::move(done), /*lazy=*/true);
+                                  std::move(done), Patience::lazy);
 }
 
 template <class Conn>
@@ -115,8 +115,11 @@ void QueuedRepository<Conn>::get_type(std::string type_id, Callback<notify::Noti
 template <class Conn>
 void QueuedRepository<Conn>::create_notification(notify::CreateNotificationRequest request,
                                                  Callback<notify::CreatedNotification> done) {
+  const auto patience =
+      request.targets.broadcast || !request.targets.departments.empty() ? Patience::bulk : Patience::none;
   write<notify::CreatedNotification>(
-      [r = std::move(request)](Conn& c) { return queries::create_notification(c, r); }, std::move(done));
+      [r = std::move(request)](Conn& c) { return queries::create_notification(c, r); }, std::move(done),
+      patience);
 }
 
 template <class Conn>

@@ -53,13 +53,16 @@ protected:
   using JobPtr = std::unique_ptr<Job<Conn>>;
 
   explicit QueuedRepository(const StoreOptions& options)
-      : write_queue_(options.write_queue_capacity, options.lazy_linger),
+      : write_queue_(options.write_queue_capacity, options.lazy_linger, options.lazy_batch,
+                     options.bulk_linger),
         read_queue_(options.read_queue_capacity), max_batch_(options.max_batch == 0 ? 1 : options.max_batch) {
   }
 
-  // Queues `body` (Result<T>(Conn&)) for the writer; `lazy`: see Job::lazy.
-  template <class T, class Body> void write(Body body, notify::Callback<T> done, bool lazy = false) {
-    submit(write_queue_, std::make_unique<TypedJob<Conn, T, Body>>(std::move(body), std::move(done), lazy));
+  // Queues `body` (Result<T>(Conn&)) for the writer.
+  template <class T, class Body>
+  void write(Body body, notify::Callback<T> done, Patience patience = Patience::none) {
+    submit(write_queue_,
+           std::make_unique<TypedJob<Conn, T, Body>>(std::move(body), std::move(done), patience));
   }
   // Queues `body` for the reader.
   template <class T, class Body> void read(Body body, notify::Callback<T> done) {

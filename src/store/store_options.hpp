@@ -18,6 +18,15 @@ struct StoreOptions {
   // How long a request nobody waits on (a user learnt from a token) may wait for company:
   // a ramp of new users then costs one transaction per few milliseconds, not one each.
   std::chrono::microseconds lazy_linger{5000};
+  // ... or until this many are queued.
+  std::size_t lazy_batch = 256;
+  // How long a notification to departments or everyone may wait for company (Patience::bulk).
+  // Ten broadcasts posted at once to 19,000 sockets, server on one core: the first used to
+  // commit alone and the other nine together, so each socket got two writes; with this wait
+  // the ten commit together and leave in one write per socket (herald-bench burst: 38,000
+  // sendmsg calls became 19,000; 300 us was too short for the loop to pass all ten to the
+  // store). A broadcast's fan-out takes tens of milliseconds: 1 ms is noise beside it.
+  std::chrono::microseconds bulk_linger{1000};
   // `herald serve` migrates at start; `herald migrate` may open with false and call
   // migrate() itself.
   bool migrate_on_open = true;

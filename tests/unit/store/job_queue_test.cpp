@@ -17,16 +17,17 @@ using AnyJob = Job<NoConnection>;
 
 class TagJob final : public AnyJob {
 public:
-  TagJob(int tag, bool lazy) : tag_(tag), lazy_(lazy) {}
+  TagJob(int tag, bool lazy) : TagJob(tag, lazy ? Patience::lazy : Patience::none) {}
+  TagJob(int tag, Patience patience) : tag_(tag), patience_(patience) {}
   bool run(NoConnection&) override { return true; }
   void finish(const notify::StoreError*) override {}
   void reject(notify::StoreError) override {}
-  bool lazy() const override { return lazy_; }
+  Patience patience() const override { return patience_; }
   int tag() const { return tag_; }
 
 private:
   int tag_;
-  bool lazy_;
+  Patience patience_;
 };
 
 std::vector<int> tags(const std::vector<std::unique_ptr<AnyJob>>& jobs) {
@@ -105,6 +106,44 @@ TEST(JobQueue, JobsLeftByTheBatchLimitDoNotLingerAgain) {
   ASSERT_TRUE(q.pop_batch(batch, 2));
   EXPECT_LT(Clock::now() - start, 10s);
   EXPECT_EQ(tags(batch), (std::vector<int>{3}));
+}
+
+TEST(JobQueue, ABulkJobWaitsItsShortLingerForCompany) {
+  Queue q(100, 60s, 256, /*bulk_linger=*/50ms);
+  std::vector<std::unique_ptr<AnyJob>> batch;
+  const auto start = Clock::now();
+  std::thread consumer([&] { q.pop_batch(batch, 10); });
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, Patience::bulk)), nullptr);
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(2, Patience::bulk)), nullptr);
+  consumer.join();
+  const auto waited = Clock::now() - start;
+  EXPECT_GE(waited, 50ms);
+  EXPECT_LT(waited, 30s); // not the lazy linger
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
+}
+
+TEST(JobQueue, ALazyJobDoesNotHoldABulkOneToItsLongerLinger) {
+  Queue q(100, 60s, 256, /*bulk_linger=*/20ms);
+  std::vector<std::unique_ptr<AnyJob>> batch;
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, Patience::lazy)), nullptr);
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(2, Patience::bulk)), nullptr);
+  const auto start = Clock::now();
+  ASSERT_TRUE(q.pop_batch(batch, 10));
+  EXPECT_LT(Clock::now() - start, 30s);
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
+}
+
+TEST(JobQueue, AnEagerJobEndsABulkLinger) {
+  Queue q(100, 60s, 256, /*bulk_linger=*/60s);
+  std::vector<std::unique_ptr<AnyJob>> batch;
+  std::thread consumer([&] { q.pop_batch(batch, 10); });
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(1, Patience::bulk)), nullptr);
+  std::this_thread::sleep_for(20ms); // the consumer is lingering now
+  const auto pushed = Clock::now();
+  ASSERT_EQ(q.push(std::make_unique<TagJob>(2, Patience::none)), nullptr);
+  consumer.join();
+  EXPECT_LT(Clock::now() - pushed, 10s);
+  EXPECT_EQ(tags(batch), (std::vector<int>{1, 2}));
 }
 
 } // namespace
