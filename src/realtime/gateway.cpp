@@ -114,6 +114,14 @@ void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_vie
   }
 }
 
+// Unknown events and malformed payloads: the error event always (SPEC section 3), and the
+// ack, when there is one, its answer too.
+void report_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code,
+                    std::string_view message) {
+  emit_error(socket, code, message);
+  if (ack) ack(json::array{json::object{{"ok", false}, {"code", code}, {"message", message}}});
+}
+
 } // namespace
 
 const std::string* user_of(const socketio::Socket& socket) {
@@ -292,7 +300,7 @@ void Gateway::on_acknowledge(socketio::Socket& socket, socketio::Payload&& paylo
   if (!state || !state->authenticated()) return;
   const auto* body = object_arg(payload);
   const auto recipient = body ? id_field(*body, "recipient_id") : std::nullopt;
-  if (!recipient) return reply_failure(socket, ack, "INVALID_PAYLOAD", "Expected {recipient_id}");
+  if (!recipient) return report_failure(socket, ack, "INVALID_PAYLOAD", "Expected {recipient_id}");
   if (!hooks_.on_acknowledge) return reply_failure(socket, ack, "SERVER_ERROR", "Server error");
   const auto loop = socket.client().session().loop_index();
   hooks_.on_acknowledge(*state->user, *recipient,
@@ -325,8 +333,7 @@ void Gateway::on_ping(socketio::Socket& socket, socketio::Payload&&, socketio::A
 void Gateway::on_unknown(socketio::Socket& socket, std::string_view event, socketio::Payload&&,
                          socketio::Ack ack) {
   if (!user_of(socket)) return;
-  reply_failure(socket, ack, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
-  if (ack) emit_error(socket, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
+  report_failure(socket, ack, "UNKNOWN_EVENT", "Unknown event: " + std::string(event));
 }
 
 } // namespace herald::realtime

@@ -427,6 +427,9 @@ describe('herald: a live connection (--auth.leeway=0s)', () => {
           const ack = await socket.timeout(3000).emitWithAck('still unknown');
           assert.equal(ack.ok, false);
           assert.equal(ack.code, 'UNKNOWN_EVENT');
+          // With an ack callback the error event comes too (SPEC 3: an unknown event gets error).
+          await rec.wait('error', 5000, () => rec.of('error').length === 2);
+          for (const [e] of rec.of('error')) assert.equal(e.code, 'UNKNOWN_EVENT');
           assert.ok(isIsoUtc((await socket.timeout(3000).emitWithAck('ping')).ts));
           assert.ok(socket.connected);
           assert.ok(!rec.names().includes('disconnect'));
@@ -444,6 +447,9 @@ describe('herald: a live connection (--auth.leeway=0s)', () => {
           for (const [err] of rec.of('error')) assert.equal(err.code, 'INVALID_PAYLOAD', JSON.stringify(err));
           const ack = await socket.timeout(3000).emitWithAck('notification:acknowledge', { nope: 1 });
           assert.deepEqual(pick(ack), { ok: false, code: 'INVALID_PAYLOAD' });
+          // With an ack callback the error event comes too (SPEC 3: a malformed payload gets error).
+          await rec.wait('error', 5000, () => rec.of('error').length === bad.length + 1);
+          for (const [err] of rec.of('error')) assert.equal(err.code, 'INVALID_PAYLOAD', JSON.stringify(err));
           assert.ok(isIsoUtc((await socket.timeout(3000).emitWithAck('ping')).ts));
           assert.ok(socket.connected);
         } finally {
