@@ -200,6 +200,7 @@ struct HeraldServer::Impl {
     router.set_api([this](transport::HttpRequest&& req, transport::Responder res) {
       api.handle(std::move(req), std::move(res));
     });
+    notifications = &io.of(realtime::kNamespace);
     router.set_metrics_source([this] { return service_metrics(); });
   }
 
@@ -291,6 +292,11 @@ struct HeraldServer::Impl {
       out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{}{} {}\n", name, help, name, name, labels, v);
     };
     counter("herald_notifications_created_total", "Notifications stored.", m.notifications_created.load());
+    counter("herald_events_in_total", "Socket.IO events received from clients on /notifications.",
+            notifications->events_in());
+    counter("herald_events_out_total",
+            "Socket.IO events sent to clients on /notifications (each socket counts).",
+            notifications->events_out());
     out +=
         "# HELP herald_deliveries_total Delivery events by status.\n# TYPE herald_deliveries_total counter\n";
     out += fmt::format("herald_deliveries_total{{status=\"sent\"}} {}\n", m.deliveries_sent.load());
@@ -318,6 +324,7 @@ struct HeraldServer::Impl {
 
   Config config;
   const core::Clock& clock;
+  const socketio::Namespace* notifications = nullptr; // io's /notifications, for its event counters
   auth::Verifier verifier;
   std::unique_ptr<notify::Repository> repository;
   core::LoopGroup loops;

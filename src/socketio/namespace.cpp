@@ -32,7 +32,26 @@ void BroadcastOperator::emit(std::string_view event, boost::json::array args,
 }
 
 Namespace::Namespace(Server& server, std::string name, std::size_t loop_count)
-    : server_(server), name_(std::move(name)), loops_(loop_count) {}
+    : server_(server), name_(std::move(name)), loops_(loop_count),
+      counters_(std::make_unique<LoopCounters[]>(loop_count)) {}
+
+uint64_t Namespace::events_in() const {
+  uint64_t n = 0;
+  for (std::size_t i = 0; i < loops_.size(); ++i)
+    n += counters_[i].in.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t Namespace::events_out() const {
+  uint64_t n = 0;
+  for (std::size_t i = 0; i < loops_.size(); ++i)
+    n += counters_[i].out.load(std::memory_order_relaxed);
+  return n;
+}
+
+void Namespace::count_events_out(std::size_t loop, uint64_t n) {
+  if (n != 0 && loop < loops_.size()) counters_[loop].out.fetch_add(n, std::memory_order_relaxed);
+}
 
 Namespace& Namespace::use(Middleware middleware) {
   middleware_.push_back(std::move(middleware));
@@ -121,11 +140,14 @@ void Namespace::fan_out_local(std::size_t loop, const RoomFanout& fanout) {
     if (it == state.rooms.end()) continue;
     const auto except = fanout.except(i);
     EncodedPacket frames;
+    uint64_t sent = 0;
     for (auto* s : it->second) {
       if (!except.empty() && s->in(except)) continue;
       if (frames.empty()) frames = fanout.packet(i);
       send_frames(*s, frames);
+      ++sent;
     }
+    count_events_out(loop, sent);
   }
 }
 
@@ -148,7 +170,12 @@ void Namespace::broadcast_local(std::shared_ptr<const EncodedPacket> frames, Bro
 
 void Namespace::deliver_local(std::size_t loop, const EncodedPacket& frames,
                               const BroadcastOptions& options) {
-  select_local(loop, options, [&](Socket* s) { send_frames(*s, frames); });
+  uint64_t sent = 0;
+  select_local(loop, options, [&](Socket* s) {
+    send_frames(*s, frames);
+    ++sent;
+  });
+  count_events_out(loop, sent);
 }
 
 namespace {
@@ -288,6 +315,8 @@ void Namespace::leave(Socket& socket, Socket::RoomSlot slot) {
 }
 
 void Namespace::dispatch(Socket& socket, std::string_view event, Payload&& payload, Ack ack) const {
+  if (const auto loop = socket.client().session().loop_index(); loop < loops_.size())
+    counters_[loop].in.fetch_add(1, std::memory_order_relaxed);
   if (auto it = handlers_.find(std::string(event)); it != handlers_.end()) {
     it->second(socket, std::move(payload), std::move(ack));
   } else if (on_any_) {

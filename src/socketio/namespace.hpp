@@ -7,6 +7,8 @@
 #include "socketio/packet.hpp"
 #include "socketio/socket.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -131,6 +133,13 @@ public:
   // Sockets connected on the calling loop.
   std::size_t local_size() const;
 
+  // Events received from this namespace's sockets, and event packets sent to them
+  // (a broadcast counts once per socket it reaches), over every loop. Thread-safe.
+  uint64_t events_in() const;
+  uint64_t events_out() const;
+  // Internal: `n` event packets written to sockets of `loop`.
+  void count_events_out(std::size_t loop, uint64_t n);
+
   // Internal, on the socket's loop.
   std::shared_ptr<Socket> make_socket(Client& client, std::string id, Handshake handshake);
   std::optional<ConnectError> run_middleware(Socket& socket) const;
@@ -163,6 +172,12 @@ private:
   // Calls `fn` once for each socket on `loop` that `options` select.
   template <class Fn> void select_local(std::size_t loop, const BroadcastOptions& options, Fn&& fn);
 
+  // One cache line per loop: each loop counts its own sockets' events.
+  struct alignas(64) LoopCounters {
+    std::atomic<uint64_t> in{0};
+    std::atomic<uint64_t> out{0};
+  };
+
   Server& server_;
   std::string name_;
   std::vector<Middleware> middleware_;
@@ -173,6 +188,7 @@ private:
   UnmatchedAckHandler on_unmatched_ack_;
   SocketFactory socket_factory_;
   std::vector<LoopState> loops_;
+  std::unique_ptr<LoopCounters[]> counters_;
   std::shared_ptr<Adapter> adapter_;
 };
 

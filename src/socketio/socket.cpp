@@ -62,6 +62,8 @@ Socket::~Socket() = default;
 void Socket::send_packet(Packet& packet) {
   packet.nsp = nsp_.name();
   client_.send(packet);
+  if (packet.type == PacketType::event || packet.type == PacketType::binary_event)
+    nsp_.count_events_out(client_.session().loop_index(), 1);
 }
 
 void Socket::emit(std::string_view event, boost::json::array args, std::vector<std::string> attachments) {

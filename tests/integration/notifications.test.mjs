@@ -656,6 +656,24 @@ describe('the service on one server', () => {
       const text2 = await (await server.fetch('/metrics')).text();
       assert.equal(Number(text2.match(/^herald_api_to_emit_seconds_count (\d+)$/m)[1]), count + 1);
     });
+
+    it('/metrics counts events in and out (SPEC 7: connections, events in/out, deliveries, latencies)', async () => {
+      const metric = async (name) => {
+        const text = await (await server.fetch('/metrics')).text();
+        assert.match(text, new RegExp(`# TYPE ${name} counter`));
+        const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+        assert.ok(m, `${name} in\n${text}`);
+        return Number(m[1]);
+      };
+      const a = await connect('metric2');
+      const [in0, out0] = [await metric('herald_events_in_total'), await metric('herald_events_out_total')];
+      for (let i = 0; i < 3; i++) await a.socket.timeout(3000).emitWithAck('ping');
+      const { id } = await create(server, { title: 'm3', content: 'x', targets: { users: ['metric2'] } });
+      await waitNew(a.rec, id);
+      assert.ok((await metric('herald_events_in_total')) >= in0 + 3, 'three pings in');
+      // Three pongs and the notification:new.
+      assert.ok((await metric('herald_events_out_total')) >= out0 + 4, 'pongs and the notification out');
+    });
   });
 
   describe('receipts', () => {
