@@ -24,7 +24,7 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
     return responder.send(std::move(res));
   }
   if (read && (request.path == "/" || request.path == "/index.html")) {
-    auto res = HttpResponse::text(200, std::string(web::inbox_page()));
+    auto res = HttpResponse::text(200, inbox_page());
     res.content_type = "text/html; charset=utf-8";
     res.with_header("Cache-Control", "no-cache").with_header("X-Content-Type-Options", "nosniff");
     return responder.send(std::move(res));
@@ -46,6 +46,37 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
 
 void HttpRouter::on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) {
   io_.on_upgrade(std::move(request), std::move(upgrade));
+}
+
+std::string HttpRouter::inbox_page() const {
+  // The page connects on server.path: the default is written in its meta element.
+  std::string page(web::inbox_page());
+  const std::string& path = io_.engine().options().path;
+  if (path == kDefaultPagePath) return page;
+  const std::string meta = fmt::format(R"(<meta name="herald-socket-path" content="{}">)", kDefaultPagePath);
+  const auto at = page.find(meta);
+  if (at == std::string::npos) return page;
+  std::string escaped;
+  for (const char c : path) {
+    switch (c) {
+    case '&':
+      escaped += "&amp;";
+      break;
+    case '"':
+      escaped += "&quot;";
+      break;
+    case '<':
+      escaped += "&lt;";
+      break;
+    case '>':
+      escaped += "&gt;";
+      break;
+    default:
+      escaped += c;
+    }
+  }
+  page.replace(at, meta.size(), fmt::format(R"(<meta name="herald-socket-path" content="{}">)", escaped));
+  return page;
 }
 
 std::string HttpRouter::metrics() const {

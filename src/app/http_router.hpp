@@ -24,7 +24,12 @@ public:
   void on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) override;
 
 private:
+  // The Engine.IO path the inbox page is written with.
+  static constexpr std::string_view kDefaultPagePath = "/socket.io/";
+
   std::string metrics() const;
+  // The inbox page, connecting on the engine's configured path.
+  std::string inbox_page() const;
 
   socketio::Server& io_;
   std::function<void(transport::HttpRequest&&, transport::Responder)> api_;
