@@ -62,6 +62,8 @@ private:
                   transport::Responder res);
   void create_type(transport::HttpRequest& req, const Caller& caller, std::vector<std::string>& params,
                    transport::Responder res);
+  // Stores a new type; an id made from its name (not given) that is taken is made unique.
+  void store_type(notify::NotificationType type, bool id_given, std::shared_ptr<transport::Responder> res);
 
   struct Route {
     std::string method;

@@ -81,22 +81,38 @@ void Api::create_type(transport::HttpRequest& req, const Caller&, std::vector<st
     return res.send(error_response(400, "INVALID_PAYLOAD", *err));
   const auto& body = std::get<json::object>(parsed);
   notify::NotificationType type;
+  bool id_given = false;
   try {
     auto name = string_field(body, "name");
     if (!name || name->empty()) throw BodyError{"name is required"};
     type.name = std::move(*name);
-    type.id = id_field(body, "id").value_or(slug(type.name));
+    auto id = id_field(body, "id");
+    id_given = id.has_value();
+    type.id = id ? std::move(*id) : slug(type.name);
     if (type.id.empty()) type.id = core::random_token(9);
     type.icon = string_field(body, "icon").value_or("");
     type.color = string_field(body, "color").value_or("");
   } catch (const BodyError& e) {
     return res.send(error_response(400, "INVALID_PAYLOAD", e.message));
   }
-  service_.repository().create_type(
-      std::move(type), [res = share(std::move(res))](notify::Result<notify::NotificationType> t) {
-        if (!t) return res->send(store_error_response(t.error()));
-        res->send(json_response(201, notify::type_json(*t)));
-      });
+  store_type(std::move(type), id_given, share(std::move(res)));
+}
+
+void Api::store_type(notify::NotificationType type, bool id_given,
+                     std::shared_ptr<transport::Responder> res) {
+  // 409 is for an id the caller gave (SPEC section 4). An id made from the name that is
+  // taken (a type named "Info" beside the built-in info) gets a random suffix instead.
+  auto retry = id_given ? std::optional<notify::NotificationType>() : std::optional(type);
+  service_.repository().create_type(std::move(type), [this, res, retry = std::move(retry)](
+                                                         notify::Result<notify::NotificationType> t) mutable {
+    if (!t && t.error().code == notify::StoreErrc::conflict && retry) {
+      auto again = std::move(*retry);
+      again.id = again.id.substr(0, 50) + "-" + core::random_token(6);
+      return store_type(std::move(again), true, std::move(res));
+    }
+    if (!t) return res->send(store_error_response(t.error()));
+    res->send(json_response(201, notify::type_json(*t)));
+  });
 }
 
 } // namespace herald::api

@@ -613,8 +613,18 @@ describe('the service on one server', () => {
       assert.ok(byName.body.id.length > 0);
       assert.equal(byName.body.name, 'Build Failed');
       assertError(await call(server, 'POST', '/api/v1/notification-types', { apiKey: API_KEY, body: { id: 'deploy', name: 'Deploy 2' } }), 409, 'CONFLICT');
+      // 409 is for an id given; a name alone whose readable id is taken still creates a type.
+      const ids = new Set([...list.body.map((t) => t.id), 'deploy', byName.body.id]);
+      for (const name of ['Info', 'Deploy', 'Build Failed']) {
+        const r = await call(server, 'POST', '/api/v1/notification-types', { apiKey: API_KEY, body: { name } });
+        assert.equal(r.status, 201, r.text);
+        assert.equal(r.body.name, name);
+        assert.ok(!ids.has(r.body.id), `a new id, not ${r.body.id}`);
+        ids.add(r.body.id);
+      }
       const again = await call(server, 'GET', '/api/v1/notification-types', { apiKey: API_KEY });
-      assert.equal(again.body.length, list.body.length + 2);
+      assert.equal(again.body.length, list.body.length + 5);
+      assert.equal(again.body.find((t) => t.id === 'info').name, 'Info');
       const c = await connect('typer');
       const { id } = await create(server, { title: 'd', content: 'x', type: 'deploy', targets: { users: ['typer'] } });
       assertNewPayload(await waitNew(c.rec, id), { type: made.body });
