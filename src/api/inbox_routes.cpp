@@ -99,11 +99,12 @@ void Api::mark_unread(transport::HttpRequest&, const Caller& caller, std::vector
 void Api::read_all(transport::HttpRequest&, const Caller& caller, std::vector<std::string>&,
                    transport::Responder res) {
   const auto at = clock_.wall_now();
-  service_.mark_all_read(caller.principal->user_id, [res = share(std::move(res)),
-                                                     at](notify::Result<std::int64_t> n) {
-    if (!n) return res->send(store_error_response(n.error()));
-    res->send(json_response(200, json::object{{"marked_count", *n}, {"read_at", core::format_iso8601(at)}}));
-  });
+  service_.mark_all_read(
+      caller.principal->user_id, at, [res = share(std::move(res)), at](notify::Result<std::int64_t> n) {
+        if (!n) return res->send(store_error_response(n.error()));
+        res->send(
+            json_response(200, json::object{{"marked_count", *n}, {"read_at", core::format_iso8601(at)}}));
+      });
 }
 
 } // namespace herald::api

@@ -76,8 +76,7 @@ void Service::mark_unread(std::string user_id, std::string recipient_id, Callbac
       });
 }
 
-void Service::mark_all_read(std::string user_id, Callback<std::int64_t> done) {
-  const auto at = clock_.wall_now();
+void Service::mark_all_read(std::string user_id, core::WallTime at, Callback<std::int64_t> done) {
   repo_.mark_all_read(user_id, at, [this, user_id, at, done = std::move(done)](Result<std::int64_t> r) {
     if (r) {
       json::object payload{{"marked_count", *r}, {"read_at", core::format_iso8601(at)}};

@@ -44,7 +44,9 @@ public:
   // Read state changes, each followed by its sync event when something changed.
   void mark_read(std::string user_id, std::string recipient_id, Callback<ReadChange> done);
   void mark_unread(std::string user_id, std::string recipient_id, Callback<ReadChange> done);
-  void mark_all_read(std::string user_id, Callback<std::int64_t> done);
+  // `at` is the read_at of the records, of the notifications:read_all event and of the
+  // caller's answer: one time for all three.
+  void mark_all_read(std::string user_id, core::WallTime at, Callback<std::int64_t> done);
 
   // The user's undelivered records, oldest first, for redelivery to a socket that just
   // connected. Answers at once, without a store query, when the user has none (known only

@@ -260,6 +260,7 @@ describe('the service on one server', () => {
       for (const s of [s1, s2]) {
         const [ev] = await s.rec.wait('notification:read');
         assert.deepEqual(Object.keys(ev).sort(), ['notification_id', 'read_at', 'recipient_id']);
+        assert.deepEqual(ev, read.body);
         assert.equal(ev.recipient_id, rid);
         assert.equal(ev.notification_id, n1.id);
         assert.ok(isIsoUtc(ev.read_at), ev.read_at);
@@ -288,6 +289,8 @@ describe('the service on one server', () => {
         assert.deepEqual(Object.keys(ev).sort(), ['marked_count', 'read_at']);
         assert.equal(ev.marked_count, 2);
         assert.ok(isIsoUtc(ev.read_at));
+        // The answer and the event say the same thing.
+        assert.deepEqual(ev, all.body);
         assert.equal(s.rec.of('notification:unread').length, 1, 'one unread event');
       }
       // Read all with nothing unread: still emitted, marked_count 0.
