@@ -10,7 +10,22 @@ namespace herald::app {
 void HttpRouter::on_request(transport::HttpRequest&& request, transport::Responder responder) {
   using transport::HttpResponse;
   if (io_.engine().matches(request.path)) return io_.on_request(std::move(request), std::move(responder));
-  if (request.path.starts_with("/api/v1/") && api_) return api_(std::move(request), std::move(responder));
+  if (request.path.starts_with("/api/v1/") && api_) {
+    // Browser applications on the allowed origins (server.cors_origins) call the API too.
+    HttpResponse cors;
+    io_.engine().add_cors_headers(request, cors);
+    if (request.method == "OPTIONS" && !request.header("Access-Control-Request-Method").empty()) {
+      cors.status = 204; // a preflight
+      cors.content_type.clear();
+      cors.with_header("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
+          .with_header("Access-Control-Max-Age", "600");
+      if (auto h = request.header("Access-Control-Request-Headers"); !h.empty())
+        cors.with_header("Access-Control-Allow-Headers", std::string(h));
+      return responder.send(std::move(cors));
+    }
+    if (cors.headers.empty()) return api_(std::move(request), std::move(responder));
+    return api_(std::move(request), std::move(responder).with_headers(std::move(cors.headers)));
+  }
   const bool read = request.method == "GET" || request.method == "HEAD";
   if (request.path == "/healthz" || request.path == "/readyz") {
     if (!read) return responder.send(api::error_response(405, "METHOD_NOT_ALLOWED", "use GET"));

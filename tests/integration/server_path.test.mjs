@@ -36,6 +36,22 @@ describe('--server.path=/rt/ and --server.cors_origins', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   });
 
+  it('the API answers an allowed origin with CORS headers, preflight included; another origin gets none', async () => {
+    const pre = await server.fetch('/api/v1/me/notifications', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'http://app.example');
+    assert.match(pre.headers.get('access-control-allow-methods'), /GET/);
+    assert.match(pre.headers.get('access-control-allow-headers'), /authorization/i);
+    const res = await server.fetch('/api/v1/me/notifications', { headers: { Origin: 'http://app.example' } });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'http://app.example');
+    const evil = await server.fetch('/api/v1/me/notifications', { headers: { Origin: 'http://evil.example' } });
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  });
+
   it('the inbox page connects on the configured path', async () => {
     const res = await server.fetch('/');
     assert.equal(res.status, 200);
