@@ -261,6 +261,10 @@ bool Gateway::charge(socketio::Socket& socket) {
                json::object{{"limit", limit}, {"retry_after", state->budget.retry_after(now)}});
     return false;
   case EventBudget::Outcome::exhausted:
+    // This event is the limit-th dropped: answered like every dropped one (SPEC section 6),
+    // then the ban.
+    emit_error(socket, "RATE_LIMITED", "Too many events",
+               json::object{{"limit", limit}, {"retry_after", state->budget.retry_after(now)}});
     emit_error(socket, "BANNED", "Too many events: temporarily banned");
     limits_.ban(*state->user);
     socket.disconnect();

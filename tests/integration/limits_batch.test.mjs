@@ -83,6 +83,9 @@ describe('limits', () => {
     for (let i = 0; i < 4; i++) socket.emit('ping', i);
     const [banned] = await rec.wait('error', 3000, (e) => e.code === 'BANNED');
     assert.ok(banned.message);
+    // Every dropped event was answered RATE_LIMITED, the fifth too, and the ban came after it.
+    const codes = rec.of('error').map(([e]) => e.code);
+    assert.deepEqual(codes, ['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'BANNED']);
     await rec.wait('disconnect', 3000);
     const s = server.socket(NSP, { auth: { token: userToken(server, 'chatty') }, transports: ['websocket'], reconnection: false });
     const refusal = await refused(s);
