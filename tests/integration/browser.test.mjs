@@ -336,3 +336,37 @@ describe('in a headless browser', { skip }, () => {
     }
   });
 });
+
+describe('the inbox page with --server.path=/rt/', { skip }, () => {
+  let server;
+  let browser;
+  before(async () => {
+    [server, browser] = await Promise.all([startHerald({ args: [API_KEY_FLAG, '--server.path=/rt/'] }), launchBrowser()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('connects on the configured Engine.IO path and is live', async () => {
+    const user = 'web-path';
+    const context = await browser.newContext();
+    try {
+      const page = await newPage(context);
+      const engineRequests = [];
+      page.on('request', (r) => {
+        const p = new URL(r.url()).pathname;
+        if (p.startsWith('/rt/') || p.startsWith('/socket.io/')) engineRequests.push(p);
+      });
+      await page.goto(`${server.url}/?token=${encodeURIComponent(userToken(server, user))}`);
+      await page.getByText('live', { exact: true }).waitFor();
+      await create(server, { title: 'Over /rt/', content: '.', targets: { users: [user] } });
+      await item(page, 'Over /rt/').waitFor();
+      await expectUnread(page, 1, 'live over /rt/');
+      assert.ok(engineRequests.length > 0 && engineRequests.every((p) => p.startsWith('/rt/')), JSON.stringify(engineRequests));
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
