@@ -105,10 +105,15 @@ std::optional<std::string> id_field(const json::object& o, std::string_view key)
   return std::nullopt;
 }
 
+// A failure answered through an ack callback: exactly {ok: false, code} (SPEC section 2).
+json::array failure_ack(std::string_view code) {
+  return json::array{json::object{{"ok", false}, {"code", code}}};
+}
+
 void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code,
                    std::string_view message) {
   if (ack) {
-    ack(json::array{json::object{{"ok", false}, {"code", code}, {"message", message}}});
+    ack(failure_ack(code));
   } else {
     emit_error(socket, code, message);
   }
@@ -119,7 +124,7 @@ void reply_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_vie
 void report_failure(socketio::Socket& socket, socketio::Ack& ack, std::string_view code,
                     std::string_view message) {
   emit_error(socket, code, message);
-  if (ack) ack(json::array{json::object{{"ok", false}, {"code", code}, {"message", message}}});
+  if (ack) ack(failure_ack(code));
 }
 
 } // namespace
@@ -318,7 +323,7 @@ void Gateway::on_acknowledge(socketio::Socket& socket, socketio::Payload&& paylo
                               return;
                             case AckOutcome::forbidden:
                               emit_error(*s, "FORBIDDEN", "Not your notification");
-                              if (ack) ack(json::array{json::object{{"ok", false}, {"code", "FORBIDDEN"}}});
+                              if (ack) ack(failure_ack("FORBIDDEN"));
                               return;
                             case AckOutcome::unavailable:
                               reply_failure(*s, ack, "SERVER_ERROR", "Server error");
