@@ -11,9 +11,9 @@ json::object type_json(const NotificationType& t) {
   return json::object{{"id", t.id}, {"name", t.name}, {"icon", t.icon}, {"color", t.color}};
 }
 
+// Exactly the directory's fields (SPEC section 4): the id is the one in the path.
 json::object user_json(const User& u) {
-  return json::object{{"id", u.id},
-                      {"username", u.username},
+  return json::object{{"username", u.username},
                       {"display_name", u.display_name},
                       {"departments", json::array(u.departments.begin(), u.departments.end())}};
 }

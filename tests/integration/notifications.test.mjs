@@ -576,15 +576,15 @@ describe('the service on one server', () => {
     it('PUT /users/{id}: 201 then 200, fields merged; GET answers it', async () => {
       const r1 = await call(server, 'PUT', '/api/v1/users/dana', { apiKey: API_KEY, body: { username: 'dana', display_name: 'Dana', departments: ['ops'] } });
       assert.equal(r1.status, 201, r1.text);
-      assert.deepEqual(r1.body, { id: 'dana', username: 'dana', display_name: 'Dana', departments: ['ops'] });
+      assert.deepEqual(r1.body, { username: 'dana', display_name: 'Dana', departments: ['ops'] });
       const r2 = await call(server, 'PUT', '/api/v1/users/dana', { token: producer, body: { display_name: 'Dana S.' } });
       assert.equal(r2.status, 200, r2.text);
-      assert.deepEqual(r2.body, { id: 'dana', username: 'dana', display_name: 'Dana S.', departments: ['ops'] });
+      assert.deepEqual(r2.body, { username: 'dana', display_name: 'Dana S.', departments: ['ops'] });
       const r3 = await call(server, 'PUT', '/api/v1/users/dana', { apiKey: API_KEY, body: { departments: ['ops', 'sec'] } });
       assert.equal(r3.status, 200);
       const got = await call(server, 'GET', '/api/v1/users/dana', { apiKey: API_KEY });
       assert.equal(got.status, 200);
-      assert.deepEqual(got.body, { id: 'dana', username: 'dana', display_name: 'Dana S.', departments: ['ops', 'sec'] });
+      assert.deepEqual(got.body, { username: 'dana', display_name: 'Dana S.', departments: ['ops', 'sec'] });
       // A department notification reaches the directory-only user through the merged departments.
       const n = await create(server, { title: 'sec', content: 'x', targets: { departments: ['sec'] } });
       assert.equal(n.recipient_count, 1);
