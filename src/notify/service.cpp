@@ -142,9 +142,28 @@ void Service::undelivered_for_connect(const std::string& user_id, int limit,
   if (!repo_.shared() && !undelivered_.may_have(user_id)) return done(std::vector<InboxItem>{});
   const auto since = undelivered_.generation();
   repo_.undelivered_for_user(
-      user_id, limit, [this, user_id, since, done = std::move(done)](Result<std::vector<InboxItem>> r) {
+      user_id, limit,
+      [this, user_id, since, done = std::move(done)](Result<std::vector<InboxItem>> r) mutable {
         if (r && r->empty()) undelivered_.clear(user_id, since);
-        done(std::move(r));
+        std::vector<std::string> failed;
+        if (r)
+          for (const auto& item : *r)
+            if (item.recipient.delivery_status == DeliveryStatus::failed)
+              failed.push_back(item.recipient.recipient_id);
+        if (failed.empty()) return done(std::move(r));
+        // While a send awaits its ack the record reads pending (SPEC 5.4): marked, with a new
+        // ack deadline, before the packets leave, so a receipt never precedes the state. An
+        // extra send, not one of the scheduled retries: attempts stay, and a missed ack
+        // resumes the schedule where it was. Should the store refuse, they are sent anyway.
+        const auto deadline = clock_.wall_now() + policy_.ack_timeout;
+        auto items = std::make_shared<std::vector<InboxItem>>(std::move(*r));
+        auto left = std::make_shared<std::atomic<std::size_t>>(failed.size());
+        auto finish = std::make_shared<Callback<std::vector<InboxItem>>>(std::move(done));
+        for (auto& id : failed)
+          repo_.update_delivery(std::move(id), DeliveryStatus::pending, deadline,
+                                [items, left, finish](Result<bool>) {
+                                  if (left->fetch_sub(1) == 1) (*finish)(std::move(*items));
+                                });
       });
 }
 

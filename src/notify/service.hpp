@@ -50,7 +50,8 @@ public:
 
   // The user's undelivered records, oldest first, for redelivery to a socket that just
   // connected. Answers at once, without a store query, when the user has none (known only
-  // of a store no other node writes).
+  // of a store no other node writes). Failed records among them read pending, with a new
+  // ack deadline, before the answer.
   void undelivered_for_connect(const std::string& user_id, int limit, Callback<std::vector<InboxItem>> done);
 
   // Learns from the store which users have undelivered records; until then every

@@ -208,4 +208,18 @@ describe('redelivery on connect (ack_timeout 1s, retry_backoff 30s)', () => {
     await waitNew(again.rec, b.id);
     assert.deepEqual(received(again.rec).map((p) => p.id), [b.id]);
   });
+
+  it('a failed notification sent again on connect reads pending while it awaits its ack, failed again when that is missed, its retry still to come', async () => {
+    const tok = userToken(server, 'off3');
+    const n = await create(server, { title: 'f', content: 'f', targets: { users: ['off3'] } });
+    await until(async () => (await statusOf(server, tok, n.id)) === 'failed', { what: 'failed while offline' });
+    const c = await connectUser(server, 'off3', { token: tok });
+    open.push(c);
+    await until(() => sendsOf(c, n.id).length === 1, { what: 'sent again on connect' });
+    // Read at once: well within the new ack deadline (1 s).
+    assert.equal(await statusOf(server, tok, n.id), 'pending');
+    await until(async () => (await statusOf(server, tok, n.id)) === 'failed', { what: 'failed again after the missed ack' });
+    assert.deepEqual(await emitWithAck(c.socket, 'notification:acknowledge', { recipient_id: sendsOf(c, n.id)[0].recipient_id }), { ok: true });
+    assert.equal(await statusOf(server, tok, n.id), 'delivered');
+  });
 });

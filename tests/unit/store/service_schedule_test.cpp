@@ -187,6 +187,28 @@ TEST_F(ServiceSchedule, AReceiptStopsTheRetriesAndIsIdempotent) {
   EXPECT_EQ(service_->metrics().deliveries_delivered.load(), 2u);
 }
 
+TEST_F(ServiceSchedule, AFailedRecordSentAgainOnConnectAwaitsItsAckAsPendingThenResumesItsSchedule) {
+  const auto start = clock_.wall_now();
+  create_for("u4");
+  clock_.advance(seconds(31));
+  EXPECT_EQ(pass(), 1);
+  ASSERT_EQ(record("u4").delivery_status, DeliveryStatus::failed); // retry due at 30 s + 1 min
+  clock_.advance(seconds(10));                                     // connects at 41 s
+  auto items = wait<std::vector<InboxItem>>([&](Callback<std::vector<InboxItem>> cb) {
+    service_->undelivered_for_connect("u4", 100, std::move(cb));
+  });
+  ASSERT_EQ(items.size(), 1u);
+  auto r = record("u4");
+  EXPECT_EQ(r.delivery_status, DeliveryStatus::pending);
+  EXPECT_EQ(r.next_attempt_at, start + seconds(41 + 30)); // a new ack deadline
+  EXPECT_EQ(r.attempts, 0);                               // not one of the retries
+  clock_.advance(seconds(31));
+  EXPECT_EQ(pass(), 1); // the missed ack: failed, the first retry a minute after it
+  r = record("u4");
+  EXPECT_EQ(r.delivery_status, DeliveryStatus::failed);
+  EXPECT_EQ(r.next_attempt_at, start + seconds(71) + minutes(1));
+}
+
 TEST_F(ServiceSchedule, AnotherUsersReceiptIsNotFound) {
   const auto rid = create_for("u3");
   std::promise<std::optional<StoreErrc>> done;
