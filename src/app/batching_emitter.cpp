@@ -178,37 +178,43 @@ void BatchingEmitter::flush(const std::string& user_id) {
     pending_.erase(it);
   }
   if (events.size() == 1) return send_to_batching(user_id, event_packet(std::move(events.front())));
-  // A burst: one notification:batch with the user's unread count as it is now.
-  repository_.unread_count(
-      user_id, [this, user_id, events = std::move(events)](notify::Result<std::int64_t> unread) mutable {
-        json::array notifications;
-        std::vector<std::string> recipient_ids;
-        for (auto& e : events) {
-          if (const auto* rid = e.payload.if_contains("recipient_id"); rid && rid->is_string())
-            recipient_ids.emplace_back(rid->as_string());
-          notifications.push_back(std::move(e.payload));
-        }
-        socketio::Packet p;
-        p.type = socketio::PacketType::event;
-        p.data = json::array{"notification:batch", json::object{{"notifications", std::move(notifications)},
-                                                                {"unread_count", unread ? *unread : 0}}};
-        {
-          std::lock_guard lock(mutex_);
-          const auto now = std::chrono::steady_clock::now();
-          while (!batch_ack_order_.empty()) {
-            auto it = batch_acks_.find(batch_ack_order_.front());
-            if (it != batch_acks_.end() && it->second.expires > now) break;
-            if (it != batch_acks_.end()) batch_acks_.erase(it);
-            batch_ack_order_.pop_front();
-          }
-          const uint64_t id = next_batch_ack_++;
-          if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
-          batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
-          batch_ack_order_.push_back(id);
-          p.id = id;
-        }
-        send_to_batching(user_id, std::move(p));
-      });
+  // A burst: one notification:batch.
+  make_batch(user_id, std::move(events),
+             [this, user_id](socketio::Packet p) { send_to_batching(user_id, std::move(p)); });
+}
+
+void BatchingEmitter::make_batch(const std::string& user_id, std::vector<notify::UserEvent> events,
+                                 std::function<void(socketio::Packet)> send) {
+  repository_.unread_count(user_id, [this, events = std::move(events),
+                                     send = std::move(send)](notify::Result<std::int64_t> unread) mutable {
+    json::array notifications;
+    std::vector<std::string> recipient_ids;
+    for (auto& e : events) {
+      if (const auto* rid = e.payload.if_contains("recipient_id"); rid && rid->is_string())
+        recipient_ids.emplace_back(rid->as_string());
+      notifications.push_back(std::move(e.payload));
+    }
+    socketio::Packet p;
+    p.type = socketio::PacketType::event;
+    p.data = json::array{"notification:batch", json::object{{"notifications", std::move(notifications)},
+                                                            {"unread_count", unread ? *unread : 0}}};
+    {
+      std::lock_guard lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      while (!batch_ack_order_.empty()) {
+        auto it = batch_acks_.find(batch_ack_order_.front());
+        if (it != batch_acks_.end() && it->second.expires > now) break;
+        if (it != batch_acks_.end()) batch_acks_.erase(it);
+        batch_ack_order_.pop_front();
+      }
+      const uint64_t id = next_batch_ack_++;
+      if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
+      batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
+      batch_ack_order_.push_back(id);
+      p.id = id;
+    }
+    send(std::move(p));
+  });
 }
 
 void BatchingEmitter::batching_socket(const std::string& user_id, bool connected) {

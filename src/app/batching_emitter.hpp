@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,11 @@ public:
   std::vector<std::string> take_batch_ack(uint64_t ack_id);
   // Counts the user's sockets that opted in; notifications of other users are never held.
   void batching_socket(const std::string& user_id, bool connected);
+  // Builds one notification:batch of `events` (notification:new events of `user_id`) with
+  // the user's unread count as it is now, and hands it to `send` on a store thread; its
+  // ack acknowledges every notification in it.
+  void make_batch(const std::string& user_id, std::vector<notify::UserEvent> events,
+                  std::function<void(socketio::Packet)> send);
 
 private:
   struct Pending {

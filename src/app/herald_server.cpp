@@ -269,15 +269,28 @@ struct HeraldServer::Impl {
         [this, loop, cutoff,
          weak = socket.weak_from_this()](notify::Result<std::vector<notify::InboxItem>> items) {
           if (!items || items->empty()) return;
-          loops.post(loop, [weak, cutoff, items = std::move(*items)]() mutable {
+          loops.post(loop, [this, loop, weak, cutoff, items = std::move(*items)]() mutable {
             auto s = weak.lock();
             if (!s || !s->connected()) return;
+            std::vector<notify::UserEvent> events;
             for (auto& item : items) {
               if (item.recipient.delivery_status == notify::DeliveryStatus::pending &&
                   item.notification.created_at >= cutoff)
                 continue;
-              auto packet = event_packet(notify::new_notification_event(
-                  item.notification, item.recipient.user_id, item.recipient.recipient_id));
+              events.push_back(notify::new_notification_event(item.notification, item.recipient.user_id,
+                                                              item.recipient.recipient_id));
+            }
+            // A socket that opted in gets several as one notification:batch (SPEC 3).
+            if (events.size() > 1 && s->in(realtime::kBatchRoom)) {
+              const auto user = events.front().user_id;
+              return emitter.make_batch(user, std::move(events), [this, loop, weak](socketio::Packet p) {
+                loops.post(loop, [weak, p = std::move(p)]() mutable {
+                  if (auto s = weak.lock(); s && s->connected()) s->send_packet(p);
+                });
+              });
+            }
+            for (auto& e : events) {
+              auto packet = event_packet(std::move(e));
               s->send_packet(packet);
             }
           });

@@ -138,4 +138,21 @@ describe('notification:batch', () => {
     });
     s.close();
   });
+  it('notifications waiting for a user arrive on a batching connection as one notification:batch, oldest first; its ack delivers them', async () => {
+    const ids = [];
+    for (const t of ['w1', 'w2', 'w3']) ids.push((await create(server, { title: t, content: 'x', targets: { users: ['waiting'] } })).id);
+    const s = server.socket(NSP, { auth: { token: userToken(server, 'waiting'), batch: true }, transports: ['websocket'] });
+    const rec = new Recorder(s);
+    s.on('notification:batch', (_batch, cb) => typeof cb === 'function' && cb({ ok: true }));
+    await connected(s);
+    const [batch] = await rec.wait('notification:batch', 3000);
+    assert.deepEqual(batch.notifications.map((n) => n.id), ids, 'in order, all three');
+    assert.equal(batch.unread_count, 3);
+    assert.equal(rec.of('notification:new').length, 0, 'none of them one by one');
+    const token = userToken(server, 'waiting');
+    await until(async () => (await inbox(server, token)).every((i) => i.delivery_status === 'delivered'), {
+      what: 'the batch ack to mark the three delivered',
+    });
+    s.close();
+  });
 });
