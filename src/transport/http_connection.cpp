@@ -89,9 +89,14 @@ void HttpConnection::on_read(const boost::system::error_code& ec) {
   if (ec == http::error::body_limit)
     return write_simple(
         413, R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"the body exceeds the size limit"}})");
-  if (ec == http::error::header_limit)
+  if (ec == http::error::header_limit) {
+    // A request line the parser never finished: the URL alone was over the limit.
+    if (parser_->get().target().empty())
+      return write_simple(414,
+                          R"({"error":{"code":"URI_TOO_LONG","message":"the request URL is too long"}})");
     return write_simple(
         431, R"({"error":{"code":"HEADERS_TOO_LARGE","message":"request header fields too large"}})");
+  }
   if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec == asio::error::operation_aborted)
     return close();

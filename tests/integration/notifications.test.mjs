@@ -8,6 +8,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 
 import { isIsoUtc, jwt, nowSeconds, startHerald } from './support/server.mjs';
 import {
@@ -768,6 +769,35 @@ describe('the service on one server', () => {
       assert.ok(!Object.values(before).flat().some((n) => n.id === fresh.id), 'ids are not reused');
       await waitNew(late.rec, fresh.id);
     });
+  });
+});
+
+describe('header and URL limits', () => {
+  let server;
+  before(async () => {
+    server = await startHerald({ args: [API_KEY_FLAG], threads: THREADS });
+  });
+  after(() => server?.close());
+
+  /** Sends `head` as is on a fresh connection; resolves with the status code and body of the answer. */
+  const raw = (head) =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(server.url);
+      const sock = net.connect({ host: hostname, port: Number(port) }, () => sock.end(head));
+      let text = '';
+      sock.on('data', (d) => (text += d));
+      sock.on('error', reject);
+      sock.on('close', () => resolve({ status: Number(text.split(' ')[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    });
+
+  it('an over-long URL answers 414 URI_TOO_LONG, over-long headers 431, both as {error}; the server serves on', async () => {
+    const url = await raw(`GET /api/v1/me/notifications?q=${'x'.repeat(40000)} HTTP/1.1\r\nHost: h\r\n\r\n`);
+    assert.equal(url.status, 414);
+    assert.equal(JSON.parse(url.body).error.code, 'URI_TOO_LONG');
+    const headers = await raw(`GET /healthz HTTP/1.1\r\nHost: h\r\nX-Big: ${'y'.repeat(40000)}\r\n\r\n`);
+    assert.equal(headers.status, 431);
+    assert.equal(JSON.parse(headers.body).error.code, 'HEADERS_TOO_LARGE');
+    assert.equal((await server.fetch('/healthz')).status, 200);
   });
 });
 
