@@ -2,6 +2,8 @@
 
 #include <boost/url/parse_query.hpp>
 
+#include <string>
+
 namespace herald::transport {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -16,7 +18,11 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::optional<HeaderList> parse_query_params(std::string_view query) {
-  auto params = boost::urls::parse_query(query);
+  // Boost.URL 1.81's parse_query rebuilds its view from the pointer alone (strlen; see
+  // boostorg/url#757 and #946): it reads on past a view that is not NUL-terminated where it
+  // ends. A copy ends where the query does (a raw NUL inside fails the grammar first).
+  const std::string terminated(query);
+  auto params = boost::urls::parse_query(terminated);
   if (!params) return std::nullopt;
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;
