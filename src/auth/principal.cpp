@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string_view>
 
 namespace herald::auth {
@@ -84,7 +85,8 @@ boost::system::result<Principal, TokenError> principal_from_claims(const json::o
     if (!exp->is_number()) return TokenError::invalid_claims;
     boost::system::error_code ec;
     const double seconds = exp->to_number<double>(ec);
-    if (ec) return TokenError::invalid_claims;
+    // NaN (Boost.JSON reads "0e310" so) is no time, and converting it to one is undefined.
+    if (ec || !std::isfinite(seconds)) return TokenError::invalid_claims;
     p.expires_at = wall_time(seconds);
   }
   return p;

@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <cmath>
+
 namespace herald::auth {
 
 namespace json = boost::json;
@@ -45,12 +47,13 @@ std::optional<json::object> parse_object(std::string_view text) {
   return std::move(value.get_object());
 }
 
-// NumericDate as seconds; nullopt when the claim is not a JSON number.
+// NumericDate as seconds; nullopt when the claim is not a finite JSON number. (Boost.JSON
+// reads "0e310" as NaN, which compares false both ways: it would never expire.)
 std::optional<double> numeric_date(const json::value& value) {
   if (!value.is_number()) return std::nullopt;
   boost::system::error_code ec;
   const double seconds = value.to_number<double>(ec);
-  if (ec) return std::nullopt;
+  if (ec || !std::isfinite(seconds)) return std::nullopt;
   return seconds;
 }
 

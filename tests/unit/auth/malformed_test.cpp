@@ -85,6 +85,19 @@ TEST_F(Malformed, PayloadMustBeAJsonObject) {
             TokenError::malformed);
 }
 
+// Boost.JSON 1.81 reads a zero with an exponent past double range ("0e310") as NaN, and NaN
+// compares false both ways: such an exp never expired, such an nbf never mattered (found by
+// fuzz_jwt). A time past double range ("1e400") is infinite; neither is a NumericDate.
+TEST_F(Malformed, NonFiniteTimesAreMalformed) {
+  const std::string h = R"({"alg":"HS256"})";
+  for (const char* payload :
+       {R"({"sub":"u","exp":0e310})", R"({"sub":"u","exp":-0e999})", R"({"sub":"u","exp":1e400})",
+        R"({"sub":"u","exp":1767225660,"nbf":0e310})", R"({"sub":"u","exp":1767225660,"nbf":-1e400})"}) {
+    SCOPED_TRACE(payload);
+    EXPECT_EQ(error_of(raw_token(h, payload, Algorithm::HS256, secret_)), TokenError::malformed);
+  }
+}
+
 TEST_F(Malformed, DuplicateHeaderMembersResolveToTheLastAsRfc7515Allows) {
   const std::string payload = R"({"sub":"u","exp":1767225660})";
   EXPECT_EQ(error_of(raw_token(R"({"alg":"HS256","alg":"none"})", payload, Algorithm::HS256, secret_)),

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace herald::auth::test {
 namespace {
 
@@ -95,6 +97,19 @@ TEST(Principal, ExpiryIsClampedNotOverflowed) {
   EXPECT_EQ(from(R"({"sub":"u","exp":1e300})")->expires_at, core::WallTime::max());
   EXPECT_EQ(from(R"({"sub":"u","exp":-1e300})")->expires_at, core::WallTime::min());
   EXPECT_EQ(from(R"({"sub":"u","exp":4102444800})")->expires_at, at(kFuture));
+}
+
+// NaN (Boost.JSON 1.81 reads "0e310" as NaN) is no time at all: converting it to a time
+// point was undefined behaviour (found by fuzz_jwt).
+TEST(Principal, NonFiniteExpiryIsRefused) {
+  EXPECT_EQ(error_of(R"({"sub":"u","exp":0e310})"), TokenError::invalid_claims);
+  EXPECT_EQ(error_of(R"({"sub":"u","exp":1e400})"), TokenError::invalid_claims);
+  for (const double exp : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity()}) {
+    const auto r = principal_from_claims(boost::json::object{{"sub", "u"}, {"exp", exp}});
+    ASSERT_FALSE(r.has_value()) << exp;
+    EXPECT_EQ(r.error(), TokenError::invalid_claims);
+  }
 }
 
 TEST(Principal, ProducersAreServiceOrAdmin) {
