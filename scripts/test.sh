@@ -43,7 +43,7 @@ if [ $quick -eq 0 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHERALD_WERROR=ON \
     -DHERALD_FUZZ=ON -DHERALD_TESTS=ON -DHERALD_BENCH=OFF >/dev/null
   cmake --build build-fuzz -j"${HERALD_JOBS:-2}" --target fuzz_ws_frame fuzz_eio_payload fuzz_sio_packet fuzz_msgpack \
-    fuzz_jwt fuzz_markdown
+    fuzz_jwt fuzz_markdown fuzz_api_body
   if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh build-fuzz "${HERALD_FUZZ_SECONDS:-20}"; fi
 fi
 echo "== all tests passed"

@@ -5,7 +5,7 @@
 #
 #   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DHERALD_FUZZ=ON -DHERALD_TESTS=ON -DHERALD_BENCH=OFF
 #   cmake --build build-fuzz --target fuzz_ws_frame fuzz_eio_payload fuzz_sio_packet fuzz_msgpack \
-#     fuzz_jwt fuzz_markdown
+#     fuzz_jwt fuzz_markdown fuzz_api_body
 #   tests/fuzz/run.sh build-fuzz 60
 set -euo pipefail
 
@@ -16,7 +16,7 @@ fi
 build_dir=$(cd "$1" && pwd)
 seconds=${2:-20}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=(fuzz_ws_frame fuzz_eio_payload fuzz_sio_packet fuzz_msgpack fuzz_jwt fuzz_markdown)
+targets=(fuzz_ws_frame fuzz_eio_payload fuzz_sio_packet fuzz_msgpack fuzz_jwt fuzz_markdown fuzz_api_body)
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/herald-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
