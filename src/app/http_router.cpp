@@ -1,11 +1,32 @@
 #include "app/http_router.hpp"
 
 #include "api/http_error.hpp"
+#include "notify/markdown.hpp"
 #include "web/assets.hpp"
 
 #include <fmt/format.h>
 
 namespace herald::app {
+
+namespace {
+// The page connects on the engine's path: the default is written in its meta element.
+constexpr std::string_view kDefaultPagePath = "/socket.io/";
+
+std::string inbox_page_for(const std::string& path) {
+  std::string page(web::inbox_page());
+  if (path == kDefaultPagePath) return page;
+  const std::string meta = fmt::format(R"(<meta name="herald-socket-path" content="{}">)", kDefaultPagePath);
+  const auto at = page.find(meta);
+  if (at == std::string::npos) return page;
+  std::string escaped;
+  notify::append_escaped(escaped, path);
+  page.replace(at, meta.size(), fmt::format(R"(<meta name="herald-socket-path" content="{}">)", escaped));
+  return page;
+}
+} // namespace
+
+HttpRouter::HttpRouter(socketio::Server& io)
+    : io_(io), inbox_page_(inbox_page_for(io.engine().options().path)) {}
 
 void HttpRouter::on_request(transport::HttpRequest&& request, transport::Responder responder) {
   using transport::HttpResponse;
@@ -39,7 +60,7 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
     return responder.send(std::move(res));
   }
   if (read && (request.path == "/" || request.path == "/index.html")) {
-    auto res = HttpResponse::text(200, inbox_page());
+    auto res = HttpResponse::text(200, inbox_page_);
     res.content_type = "text/html; charset=utf-8";
     res.with_header("Cache-Control", "no-cache").with_header("X-Content-Type-Options", "nosniff");
     return responder.send(std::move(res));
@@ -61,37 +82,6 @@ void HttpRouter::on_request(transport::HttpRequest&& request, transport::Respond
 
 void HttpRouter::on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) {
   io_.on_upgrade(std::move(request), std::move(upgrade));
-}
-
-std::string HttpRouter::inbox_page() const {
-  // The page connects on server.path: the default is written in its meta element.
-  std::string page(web::inbox_page());
-  const std::string& path = io_.engine().options().path;
-  if (path == kDefaultPagePath) return page;
-  const std::string meta = fmt::format(R"(<meta name="herald-socket-path" content="{}">)", kDefaultPagePath);
-  const auto at = page.find(meta);
-  if (at == std::string::npos) return page;
-  std::string escaped;
-  for (const char c : path) {
-    switch (c) {
-    case '&':
-      escaped += "&amp;";
-      break;
-    case '"':
-      escaped += "&quot;";
-      break;
-    case '<':
-      escaped += "&lt;";
-      break;
-    case '>':
-      escaped += "&gt;";
-      break;
-    default:
-      escaped += c;
-    }
-  }
-  page.replace(at, meta.size(), fmt::format(R"(<meta name="herald-socket-path" content="{}">)", escaped));
-  return page;
 }
 
 std::string HttpRouter::metrics() const {

@@ -11,7 +11,7 @@ namespace herald::app {
 
 class HttpRouter final : public transport::HttpHandler {
 public:
-  explicit HttpRouter(socketio::Server& io) : io_(io) {}
+  explicit HttpRouter(socketio::Server& io);
 
   // The handler of everything under /api/v1/; unset answers 404.
   void set_api(std::function<void(transport::HttpRequest&&, transport::Responder)> api) {
@@ -24,14 +24,11 @@ public:
   void on_upgrade(transport::HttpRequest&& request, transport::PendingUpgrade upgrade) override;
 
 private:
-  // The Engine.IO path the inbox page is written with.
-  static constexpr std::string_view kDefaultPagePath = "/socket.io/";
-
   std::string metrics() const;
-  // The inbox page, connecting on the engine's configured path.
-  std::string inbox_page() const;
 
   socketio::Server& io_;
+  // The inbox page, written once with the engine's configured path.
+  const std::string inbox_page_;
   std::function<void(transport::HttpRequest&&, transport::Responder)> api_;
   std::function<std::string()> metrics_source_;
 };

@@ -27,30 +27,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-    }
-  }
-}
-
 // Moves the children of `node` in front of it and frees the node: a link keeps its text,
 // an image keeps its alt text.
 void replace_by_children(cmark_node* node) {
@@ -149,6 +125,30 @@ std::string render_text(std::string_view content) {
 }
 
 } // namespace
+
+void append_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+}
 
 std::optional<ContentFormat> parse_content_format(std::string_view name) {
   if (name == "markdown") return ContentFormat::markdown;

@@ -23,4 +23,7 @@ std::string render_content_html(std::string_view content, ContentFormat format);
 // so " java\tscript:" is still javascript:. Anything else with a scheme is rejected.
 bool is_safe_url(std::string_view url);
 
+// Appends `text` with & < > " ' written as entities: safe in HTML text and quoted attributes.
+void append_escaped(std::string& out, std::string_view text);
+
 } // namespace herald::notify
