@@ -17,6 +17,9 @@ namespace {
 // Batch ack ids live below the recipient ack ids (2^40 and up) and far above the engine's
 // own per-socket counters.
 constexpr uint64_t kBatchAckBase = uint64_t{1} << 39;
+// At most this many recipient ids wait for a batch's ack (tens of MB). A batch forgotten
+// early only loses its shortcut: its records stay pending and are sent again.
+constexpr std::size_t kMaxRememberedIds = 1'000'000;
 
 // `2/nsp,`: an EVENT packet's text before its ack id (the packet with no id and no data).
 std::string event_head(std::string_view nsp) {
@@ -203,10 +206,16 @@ void BatchingEmitter::make_batch(const std::string& user_id, std::vector<notify:
       const auto now = std::chrono::steady_clock::now();
       while (!batch_ack_order_.empty()) {
         auto it = batch_acks_.find(batch_ack_order_.front());
-        if (it != batch_acks_.end() && it->second.expires > now) break;
-        if (it != batch_acks_.end()) batch_acks_.erase(it);
+        if (it != batch_acks_.end() && it->second.expires > now &&
+            remembered_ids_ + recipient_ids.size() <= kMaxRememberedIds)
+          break;
+        if (it != batch_acks_.end()) {
+          remembered_ids_ -= it->second.recipient_ids.size();
+          batch_acks_.erase(it);
+        }
         batch_ack_order_.pop_front();
       }
+      remembered_ids_ += recipient_ids.size();
       const uint64_t id = next_batch_ack_++;
       if (next_batch_ack_ == (uint64_t{1} << 40)) next_batch_ack_ = kBatchAckBase;
       batch_acks_[id] = BatchAck{std::move(recipient_ids), now + ack_memory_};
@@ -229,6 +238,7 @@ std::vector<std::string> BatchingEmitter::take_batch_ack(uint64_t ack_id) {
   auto it = batch_acks_.find(ack_id);
   if (it == batch_acks_.end()) return {};
   auto ids = std::move(it->second.recipient_ids);
+  remembered_ids_ -= ids.size();
   batch_acks_.erase(it);
   return ids;
 }

@@ -66,8 +66,11 @@ private:
     std::vector<std::string> recipient_ids;
     std::chrono::steady_clock::time_point expires;
   };
-  std::unordered_map<uint64_t, BatchAck> batch_acks_; // bounded by ack_memory_
+  // Bounded by ack_memory_ and by kMaxRememberedIds: every connect of a batching socket
+  // may add one, so a client reconnecting in a loop must not grow it without end.
+  std::unordered_map<uint64_t, BatchAck> batch_acks_;
   std::deque<uint64_t> batch_ack_order_;
+  std::size_t remembered_ids_ = 0; // recipient ids over all of batch_acks_
   uint64_t next_batch_ack_;
 };
 
